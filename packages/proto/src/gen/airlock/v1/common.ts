@@ -111,10 +111,7 @@ function createBaseChunk(): Chunk {
 }
 
 export const Chunk: MessageFns<Chunk> = {
-  encode(
-    message: Chunk,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Chunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.payload.length !== 0) {
       writer.uint32(10).bytes(message.payload);
     }
@@ -122,8 +119,7 @@ export const Chunk: MessageFns<Chunk> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Chunk {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -186,10 +182,7 @@ function createBaseSessionClose(): SessionClose {
 }
 
 export const SessionClose: MessageFns<SessionClose> = {
-  encode(
-    message: SessionClose,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: SessionClose, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.code !== 0) {
       writer.uint32(8).int32(message.code);
     }
@@ -200,8 +193,7 @@ export const SessionClose: MessageFns<SessionClose> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): SessionClose {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -259,14 +251,10 @@ export const SessionClose: MessageFns<SessionClose> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<SessionClose>, I>>(
-    base?: I,
-  ): SessionClose {
+  create<I extends Exact<DeepPartial<SessionClose>, I>>(base?: I): SessionClose {
     return SessionClose.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<SessionClose>, I>>(
-    object: I,
-  ): SessionClose {
+  fromPartial<I extends Exact<DeepPartial<SessionClose>, I>>(object: I): SessionClose {
     const message = createBaseSessionClose();
     message.code = object.code ?? 0;
     message.reason = object.reason ?? "";
@@ -282,8 +270,7 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
-type Builtin =
-  Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin
   ? T
@@ -300,9 +287,7 @@ type DeepPartial<T> = T extends Builtin
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin
   ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & {
-      [K in Exclude<keyof I, KeysOfUnion<P>>]: never;
-    };
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -59,10 +59,7 @@ function createBaseClientFrame(): ClientFrame {
 }
 
 export const ClientFrame: MessageFns<ClientFrame> = {
-  encode(
-    message: ClientFrame,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ClientFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.frame?.$case) {
       case "open":
         ClientOpen.encode(message.frame.value, writer.uint32(10).fork()).join();
@@ -71,18 +68,14 @@ export const ClientFrame: MessageFns<ClientFrame> = {
         Chunk.encode(message.frame.value, writer.uint32(18).fork()).join();
         break;
       case "close":
-        SessionClose.encode(
-          message.frame.value,
-          writer.uint32(26).fork(),
-        ).join();
+        SessionClose.encode(message.frame.value, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ClientFrame {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -99,10 +92,7 @@ export const ClientFrame: MessageFns<ClientFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "open",
-              value: ClientOpen.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "open", value: ClientOpen.decode(reader, reader.uint32()) };
             continue;
           }
           case 2: {
@@ -110,10 +100,7 @@ export const ClientFrame: MessageFns<ClientFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "data",
-              value: Chunk.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "data", value: Chunk.decode(reader, reader.uint32()) };
             continue;
           }
           case 3: {
@@ -121,10 +108,7 @@ export const ClientFrame: MessageFns<ClientFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "close",
-              value: SessionClose.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -166,35 +150,24 @@ export const ClientFrame: MessageFns<ClientFrame> = {
   create<I extends Exact<DeepPartial<ClientFrame>, I>>(base?: I): ClientFrame {
     return ClientFrame.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ClientFrame>, I>>(
-    object: I,
-  ): ClientFrame {
+  fromPartial<I extends Exact<DeepPartial<ClientFrame>, I>>(object: I): ClientFrame {
     const message = createBaseClientFrame();
     switch (object.frame?.$case) {
       case "open": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "open",
-            value: ClientOpen.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "open", value: ClientOpen.fromPartial(object.frame.value) };
         }
         break;
       }
       case "data": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "data",
-            value: Chunk.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "data", value: Chunk.fromPartial(object.frame.value) };
         }
         break;
       }
       case "close": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "close",
-            value: SessionClose.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "close", value: SessionClose.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -208,10 +181,7 @@ function createBaseClientOpen(): ClientOpen {
 }
 
 export const ClientOpen: MessageFns<ClientOpen> = {
-  encode(
-    message: ClientOpen,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ClientOpen, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.connection !== "") {
       writer.uint32(10).string(message.connection);
     }
@@ -228,8 +198,7 @@ export const ClientOpen: MessageFns<ClientOpen> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ClientOpen {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -287,12 +256,8 @@ export const ClientOpen: MessageFns<ClientOpen> = {
 
   fromJSON(object: any): ClientOpen {
     return {
-      connection: isSet(object.connection)
-        ? globalThis.String(object.connection)
-        : "",
-      protocol: isSet(object.protocol)
-        ? globalThis.String(object.protocol)
-        : "",
+      connection: isSet(object.connection) ? globalThis.String(object.connection) : "",
+      protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
       clientVersion: isSet(object.clientVersion)
         ? globalThis.String(object.clientVersion)
         : isSet(object.client_version)
@@ -326,9 +291,7 @@ export const ClientOpen: MessageFns<ClientOpen> = {
   create<I extends Exact<DeepPartial<ClientOpen>, I>>(base?: I): ClientOpen {
     return ClientOpen.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ClientOpen>, I>>(
-    object: I,
-  ): ClientOpen {
+  fromPartial<I extends Exact<DeepPartial<ClientOpen>, I>>(object: I): ClientOpen {
     const message = createBaseClientOpen();
     message.connection = object.connection ?? "";
     message.protocol = object.protocol ?? "";
@@ -343,33 +306,23 @@ function createBaseGatewayFrame(): GatewayFrame {
 }
 
 export const GatewayFrame: MessageFns<GatewayFrame> = {
-  encode(
-    message: GatewayFrame,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: GatewayFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.frame?.$case) {
       case "opened":
-        SessionOpened.encode(
-          message.frame.value,
-          writer.uint32(10).fork(),
-        ).join();
+        SessionOpened.encode(message.frame.value, writer.uint32(10).fork()).join();
         break;
       case "data":
         Chunk.encode(message.frame.value, writer.uint32(18).fork()).join();
         break;
       case "close":
-        SessionClose.encode(
-          message.frame.value,
-          writer.uint32(26).fork(),
-        ).join();
+        SessionClose.encode(message.frame.value, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): GatewayFrame {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -397,10 +350,7 @@ export const GatewayFrame: MessageFns<GatewayFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "data",
-              value: Chunk.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "data", value: Chunk.decode(reader, reader.uint32()) };
             continue;
           }
           case 3: {
@@ -408,10 +358,7 @@ export const GatewayFrame: MessageFns<GatewayFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "close",
-              value: SessionClose.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -450,40 +397,27 @@ export const GatewayFrame: MessageFns<GatewayFrame> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<GatewayFrame>, I>>(
-    base?: I,
-  ): GatewayFrame {
+  create<I extends Exact<DeepPartial<GatewayFrame>, I>>(base?: I): GatewayFrame {
     return GatewayFrame.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GatewayFrame>, I>>(
-    object: I,
-  ): GatewayFrame {
+  fromPartial<I extends Exact<DeepPartial<GatewayFrame>, I>>(object: I): GatewayFrame {
     const message = createBaseGatewayFrame();
     switch (object.frame?.$case) {
       case "opened": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "opened",
-            value: SessionOpened.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "opened", value: SessionOpened.fromPartial(object.frame.value) };
         }
         break;
       }
       case "data": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "data",
-            value: Chunk.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "data", value: Chunk.fromPartial(object.frame.value) };
         }
         break;
       }
       case "close": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "close",
-            value: SessionClose.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "close", value: SessionClose.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -497,10 +431,7 @@ function createBaseSessionOpened(): SessionOpened {
 }
 
 export const SessionOpened: MessageFns<SessionOpened> = {
-  encode(
-    message: SessionOpened,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: SessionOpened, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
     }
@@ -511,8 +442,7 @@ export const SessionOpened: MessageFns<SessionOpened> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): SessionOpened {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -559,9 +489,7 @@ export const SessionOpened: MessageFns<SessionOpened> = {
         : isSet(object.session_id)
           ? globalThis.String(object.session_id)
           : "",
-      connection: isSet(object.connection)
-        ? globalThis.String(object.connection)
-        : "",
+      connection: isSet(object.connection) ? globalThis.String(object.connection) : "",
     };
   },
 
@@ -576,14 +504,10 @@ export const SessionOpened: MessageFns<SessionOpened> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<SessionOpened>, I>>(
-    base?: I,
-  ): SessionOpened {
+  create<I extends Exact<DeepPartial<SessionOpened>, I>>(base?: I): SessionOpened {
     return SessionOpened.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<SessionOpened>, I>>(
-    object: I,
-  ): SessionOpened {
+  fromPartial<I extends Exact<DeepPartial<SessionOpened>, I>>(object: I): SessionOpened {
     const message = createBaseSessionOpened();
     message.sessionId = object.sessionId ?? "";
     message.connection = object.connection ?? "";
@@ -604,12 +528,10 @@ export const ClientGatewayService = {
     responseStream: true as const,
     requestSerialize: (value: ClientFrame): Buffer =>
       Buffer.from(ClientFrame.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ClientFrame =>
-      ClientFrame.decode(value),
+    requestDeserialize: (value: Buffer): ClientFrame => ClientFrame.decode(value),
     responseSerialize: (value: GatewayFrame): Buffer =>
       Buffer.from(GatewayFrame.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GatewayFrame =>
-      GatewayFrame.decode(value),
+    responseDeserialize: (value: Buffer): GatewayFrame => GatewayFrame.decode(value),
   },
 } as const;
 
@@ -619,9 +541,7 @@ export interface ClientGatewayServer extends UntypedServiceImplementation {
 
 export interface ClientGatewayClient extends Client {
   connect(): ClientDuplexStream<ClientFrame, GatewayFrame>;
-  connect(
-    options: Partial<CallOptions>,
-  ): ClientDuplexStream<ClientFrame, GatewayFrame>;
+  connect(options: Partial<CallOptions>): ClientDuplexStream<ClientFrame, GatewayFrame>;
   connect(
     metadata: Metadata,
     options?: Partial<CallOptions>,
@@ -641,8 +561,7 @@ export const ClientGatewayClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-type Builtin =
-  Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin
   ? T
@@ -659,9 +578,7 @@ type DeepPartial<T> = T extends Builtin
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin
   ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & {
-      [K in Exclude<keyof I, KeysOfUnion<P>>]: never;
-    };
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

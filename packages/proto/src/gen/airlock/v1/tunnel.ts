@@ -176,42 +176,26 @@ function createBaseConnectorMessage(): ConnectorMessage {
 }
 
 export const ConnectorMessage: MessageFns<ConnectorMessage> = {
-  encode(
-    message: ConnectorMessage,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ConnectorMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.msg?.$case) {
       case "hello":
-        ConnectorHello.encode(
-          message.msg.value,
-          writer.uint32(10).fork(),
-        ).join();
+        ConnectorHello.encode(message.msg.value, writer.uint32(10).fork()).join();
         break;
       case "heartbeat":
-        ConnectorHeartbeat.encode(
-          message.msg.value,
-          writer.uint32(18).fork(),
-        ).join();
+        ConnectorHeartbeat.encode(message.msg.value, writer.uint32(18).fork()).join();
         break;
       case "draining":
-        ConnectorDraining.encode(
-          message.msg.value,
-          writer.uint32(26).fork(),
-        ).join();
+        ConnectorDraining.encode(message.msg.value, writer.uint32(26).fork()).join();
         break;
       case "sessionOpenFailed":
-        SessionOpenFailed.encode(
-          message.msg.value,
-          writer.uint32(34).fork(),
-        ).join();
+        SessionOpenFailed.encode(message.msg.value, writer.uint32(34).fork()).join();
         break;
     }
     return writer;
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ConnectorMessage {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -228,10 +212,7 @@ export const ConnectorMessage: MessageFns<ConnectorMessage> = {
               break;
             }
 
-            message.msg = {
-              $case: "hello",
-              value: ConnectorHello.decode(reader, reader.uint32()),
-            };
+            message.msg = { $case: "hello", value: ConnectorHello.decode(reader, reader.uint32()) };
             continue;
           }
           case 2: {
@@ -284,15 +265,9 @@ export const ConnectorMessage: MessageFns<ConnectorMessage> = {
       msg: isSet(object.hello)
         ? { $case: "hello", value: ConnectorHello.fromJSON(object.hello) }
         : isSet(object.heartbeat)
-          ? {
-              $case: "heartbeat",
-              value: ConnectorHeartbeat.fromJSON(object.heartbeat),
-            }
+          ? { $case: "heartbeat", value: ConnectorHeartbeat.fromJSON(object.heartbeat) }
           : isSet(object.draining)
-            ? {
-                $case: "draining",
-                value: ConnectorDraining.fromJSON(object.draining),
-              }
+            ? { $case: "draining", value: ConnectorDraining.fromJSON(object.draining) }
             : isSet(object.sessionOpenFailed)
               ? {
                   $case: "sessionOpenFailed",
@@ -301,9 +276,7 @@ export const ConnectorMessage: MessageFns<ConnectorMessage> = {
               : isSet(object.session_open_failed)
                 ? {
                     $case: "sessionOpenFailed",
-                    value: SessionOpenFailed.fromJSON(
-                      object.session_open_failed,
-                    ),
+                    value: SessionOpenFailed.fromJSON(object.session_open_failed),
                   }
                 : undefined,
     };
@@ -323,22 +296,15 @@ export const ConnectorMessage: MessageFns<ConnectorMessage> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ConnectorMessage>, I>>(
-    base?: I,
-  ): ConnectorMessage {
+  create<I extends Exact<DeepPartial<ConnectorMessage>, I>>(base?: I): ConnectorMessage {
     return ConnectorMessage.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ConnectorMessage>, I>>(
-    object: I,
-  ): ConnectorMessage {
+  fromPartial<I extends Exact<DeepPartial<ConnectorMessage>, I>>(object: I): ConnectorMessage {
     const message = createBaseConnectorMessage();
     switch (object.msg?.$case) {
       case "hello": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
-          message.msg = {
-            $case: "hello",
-            value: ConnectorHello.fromPartial(object.msg.value),
-          };
+          message.msg = { $case: "hello", value: ConnectorHello.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -379,10 +345,7 @@ function createBaseConnectorHello(): ConnectorHello {
 }
 
 export const ConnectorHello: MessageFns<ConnectorHello> = {
-  encode(
-    message: ConnectorHello,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ConnectorHello, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== "") {
       writer.uint32(10).string(message.version);
     }
@@ -399,8 +362,7 @@ export const ConnectorHello: MessageFns<ConnectorHello> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ConnectorHello {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -462,9 +424,7 @@ export const ConnectorHello: MessageFns<ConnectorHello> = {
       capabilities: globalThis.Array.isArray(object?.capabilities)
         ? object.capabilities.map((e: any) => globalThis.String(e))
         : [],
-      hostname: isSet(object.hostname)
-        ? globalThis.String(object.hostname)
-        : "",
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
       instanceId: isSet(object.instanceId)
         ? globalThis.String(object.instanceId)
         : isSet(object.instance_id)
@@ -490,14 +450,10 @@ export const ConnectorHello: MessageFns<ConnectorHello> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ConnectorHello>, I>>(
-    base?: I,
-  ): ConnectorHello {
+  create<I extends Exact<DeepPartial<ConnectorHello>, I>>(base?: I): ConnectorHello {
     return ConnectorHello.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ConnectorHello>, I>>(
-    object: I,
-  ): ConnectorHello {
+  fromPartial<I extends Exact<DeepPartial<ConnectorHello>, I>>(object: I): ConnectorHello {
     const message = createBaseConnectorHello();
     message.version = object.version ?? "";
     message.capabilities = object.capabilities?.map((e) => e) || [];
@@ -512,10 +468,7 @@ function createBaseConnectorHeartbeat(): ConnectorHeartbeat {
 }
 
 export const ConnectorHeartbeat: MessageFns<ConnectorHeartbeat> = {
-  encode(
-    message: ConnectorHeartbeat,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ConnectorHeartbeat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sentAtUnixMs !== 0) {
       writer.uint32(8).int64(message.sentAtUnixMs);
     }
@@ -525,12 +478,8 @@ export const ConnectorHeartbeat: MessageFns<ConnectorHeartbeat> = {
     return writer;
   },
 
-  decode(
-    input: BinaryReader | Uint8Array,
-    length?: number,
-  ): ConnectorHeartbeat {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectorHeartbeat {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -596,14 +545,10 @@ export const ConnectorHeartbeat: MessageFns<ConnectorHeartbeat> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ConnectorHeartbeat>, I>>(
-    base?: I,
-  ): ConnectorHeartbeat {
+  create<I extends Exact<DeepPartial<ConnectorHeartbeat>, I>>(base?: I): ConnectorHeartbeat {
     return ConnectorHeartbeat.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ConnectorHeartbeat>, I>>(
-    object: I,
-  ): ConnectorHeartbeat {
+  fromPartial<I extends Exact<DeepPartial<ConnectorHeartbeat>, I>>(object: I): ConnectorHeartbeat {
     const message = createBaseConnectorHeartbeat();
     message.sentAtUnixMs = object.sentAtUnixMs ?? 0;
     message.activeSessions = object.activeSessions ?? 0;
@@ -616,10 +561,7 @@ function createBaseConnectorDraining(): ConnectorDraining {
 }
 
 export const ConnectorDraining: MessageFns<ConnectorDraining> = {
-  encode(
-    message: ConnectorDraining,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ConnectorDraining, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.reason !== "") {
       writer.uint32(10).string(message.reason);
     }
@@ -627,8 +569,7 @@ export const ConnectorDraining: MessageFns<ConnectorDraining> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ConnectorDraining {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -661,9 +602,7 @@ export const ConnectorDraining: MessageFns<ConnectorDraining> = {
   },
 
   fromJSON(object: any): ConnectorDraining {
-    return {
-      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-    };
+    return { reason: isSet(object.reason) ? globalThis.String(object.reason) : "" };
   },
 
   toJSON(message: ConnectorDraining): unknown {
@@ -674,14 +613,10 @@ export const ConnectorDraining: MessageFns<ConnectorDraining> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ConnectorDraining>, I>>(
-    base?: I,
-  ): ConnectorDraining {
+  create<I extends Exact<DeepPartial<ConnectorDraining>, I>>(base?: I): ConnectorDraining {
     return ConnectorDraining.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ConnectorDraining>, I>>(
-    object: I,
-  ): ConnectorDraining {
+  fromPartial<I extends Exact<DeepPartial<ConnectorDraining>, I>>(object: I): ConnectorDraining {
     const message = createBaseConnectorDraining();
     message.reason = object.reason ?? "";
     return message;
@@ -693,10 +628,7 @@ function createBaseSessionOpenFailed(): SessionOpenFailed {
 }
 
 export const SessionOpenFailed: MessageFns<SessionOpenFailed> = {
-  encode(
-    message: SessionOpenFailed,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: SessionOpenFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
     }
@@ -707,8 +639,7 @@ export const SessionOpenFailed: MessageFns<SessionOpenFailed> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): SessionOpenFailed {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -770,14 +701,10 @@ export const SessionOpenFailed: MessageFns<SessionOpenFailed> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<SessionOpenFailed>, I>>(
-    base?: I,
-  ): SessionOpenFailed {
+  create<I extends Exact<DeepPartial<SessionOpenFailed>, I>>(base?: I): SessionOpenFailed {
     return SessionOpenFailed.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<SessionOpenFailed>, I>>(
-    object: I,
-  ): SessionOpenFailed {
+  fromPartial<I extends Exact<DeepPartial<SessionOpenFailed>, I>>(object: I): SessionOpenFailed {
     const message = createBaseSessionOpenFailed();
     message.sessionId = object.sessionId ?? "";
     message.message = object.message ?? "";
@@ -790,10 +717,7 @@ function createBaseControlInstruction(): ControlInstruction {
 }
 
 export const ControlInstruction: MessageFns<ControlInstruction> = {
-  encode(
-    message: ControlInstruction,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ControlInstruction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.msg?.$case) {
       case "welcome":
         Welcome.encode(message.msg.value, writer.uint32(10).fork()).join();
@@ -814,12 +738,8 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
     return writer;
   },
 
-  decode(
-    input: BinaryReader | Uint8Array,
-    length?: number,
-  ): ControlInstruction {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+  decode(input: BinaryReader | Uint8Array, length?: number): ControlInstruction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -836,10 +756,7 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
               break;
             }
 
-            message.msg = {
-              $case: "welcome",
-              value: Welcome.decode(reader, reader.uint32()),
-            };
+            message.msg = { $case: "welcome", value: Welcome.decode(reader, reader.uint32()) };
             continue;
           }
           case 2: {
@@ -903,40 +820,19 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
       msg: isSet(object.welcome)
         ? { $case: "welcome", value: Welcome.fromJSON(object.welcome) }
         : isSet(object.heartbeatAck)
-          ? {
-              $case: "heartbeatAck",
-              value: HeartbeatAck.fromJSON(object.heartbeatAck),
-            }
+          ? { $case: "heartbeatAck", value: HeartbeatAck.fromJSON(object.heartbeatAck) }
           : isSet(object.heartbeat_ack)
-            ? {
-                $case: "heartbeatAck",
-                value: HeartbeatAck.fromJSON(object.heartbeat_ack),
-              }
+            ? { $case: "heartbeatAck", value: HeartbeatAck.fromJSON(object.heartbeat_ack) }
             : isSet(object.openSession)
-              ? {
-                  $case: "openSession",
-                  value: OpenSession.fromJSON(object.openSession),
-                }
+              ? { $case: "openSession", value: OpenSession.fromJSON(object.openSession) }
               : isSet(object.open_session)
-                ? {
-                    $case: "openSession",
-                    value: OpenSession.fromJSON(object.open_session),
-                  }
+                ? { $case: "openSession", value: OpenSession.fromJSON(object.open_session) }
                 : isSet(object.closeSession)
-                  ? {
-                      $case: "closeSession",
-                      value: CloseSession.fromJSON(object.closeSession),
-                    }
+                  ? { $case: "closeSession", value: CloseSession.fromJSON(object.closeSession) }
                   : isSet(object.close_session)
-                    ? {
-                        $case: "closeSession",
-                        value: CloseSession.fromJSON(object.close_session),
-                      }
+                    ? { $case: "closeSession", value: CloseSession.fromJSON(object.close_session) }
                     : isSet(object.disconnect)
-                      ? {
-                          $case: "disconnect",
-                          value: Disconnect.fromJSON(object.disconnect),
-                        }
+                      ? { $case: "disconnect", value: Disconnect.fromJSON(object.disconnect) }
                       : undefined,
     };
   },
@@ -957,22 +853,15 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ControlInstruction>, I>>(
-    base?: I,
-  ): ControlInstruction {
+  create<I extends Exact<DeepPartial<ControlInstruction>, I>>(base?: I): ControlInstruction {
     return ControlInstruction.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ControlInstruction>, I>>(
-    object: I,
-  ): ControlInstruction {
+  fromPartial<I extends Exact<DeepPartial<ControlInstruction>, I>>(object: I): ControlInstruction {
     const message = createBaseControlInstruction();
     switch (object.msg?.$case) {
       case "welcome": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
-          message.msg = {
-            $case: "welcome",
-            value: Welcome.fromPartial(object.msg.value),
-          };
+          message.msg = { $case: "welcome", value: Welcome.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -987,10 +876,7 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
       }
       case "openSession": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
-          message.msg = {
-            $case: "openSession",
-            value: OpenSession.fromPartial(object.msg.value),
-          };
+          message.msg = { $case: "openSession", value: OpenSession.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -1005,10 +891,7 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
       }
       case "disconnect": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
-          message.msg = {
-            $case: "disconnect",
-            value: Disconnect.fromPartial(object.msg.value),
-          };
+          message.msg = { $case: "disconnect", value: Disconnect.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -1018,19 +901,11 @@ export const ControlInstruction: MessageFns<ControlInstruction> = {
 };
 
 function createBaseWelcome(): Welcome {
-  return {
-    connectorId: "",
-    connectorName: "",
-    heartbeatIntervalMs: 0,
-    controlPlaneVersion: "",
-  };
+  return { connectorId: "", connectorName: "", heartbeatIntervalMs: 0, controlPlaneVersion: "" };
 }
 
 export const Welcome: MessageFns<Welcome> = {
-  encode(
-    message: Welcome,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Welcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.connectorId !== "") {
       writer.uint32(10).string(message.connectorId);
     }
@@ -1047,8 +922,7 @@ export const Welcome: MessageFns<Welcome> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Welcome {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1164,10 +1038,7 @@ function createBaseHeartbeatAck(): HeartbeatAck {
 }
 
 export const HeartbeatAck: MessageFns<HeartbeatAck> = {
-  encode(
-    message: HeartbeatAck,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: HeartbeatAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sentAtUnixMs !== 0) {
       writer.uint32(8).int64(message.sentAtUnixMs);
     }
@@ -1178,8 +1049,7 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): HeartbeatAck {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1245,14 +1115,10 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<HeartbeatAck>, I>>(
-    base?: I,
-  ): HeartbeatAck {
+  create<I extends Exact<DeepPartial<HeartbeatAck>, I>>(base?: I): HeartbeatAck {
     return HeartbeatAck.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<HeartbeatAck>, I>>(
-    object: I,
-  ): HeartbeatAck {
+  fromPartial<I extends Exact<DeepPartial<HeartbeatAck>, I>>(object: I): HeartbeatAck {
     const message = createBaseHeartbeatAck();
     message.sentAtUnixMs = object.sentAtUnixMs ?? 0;
     message.receivedAtUnixMs = object.receivedAtUnixMs ?? 0;
@@ -1265,10 +1131,7 @@ function createBaseOpenSession(): OpenSession {
 }
 
 export const OpenSession: MessageFns<OpenSession> = {
-  encode(
-    message: OpenSession,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: OpenSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
     }
@@ -1282,8 +1145,7 @@ export const OpenSession: MessageFns<OpenSession> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): OpenSession {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1343,9 +1205,7 @@ export const OpenSession: MessageFns<OpenSession> = {
         : isSet(object.attach_token)
           ? globalThis.String(object.attach_token)
           : "",
-      target: isSet(object.target)
-        ? TargetSpec.fromJSON(object.target)
-        : undefined,
+      target: isSet(object.target) ? TargetSpec.fromJSON(object.target) : undefined,
     };
   },
 
@@ -1366,9 +1226,7 @@ export const OpenSession: MessageFns<OpenSession> = {
   create<I extends Exact<DeepPartial<OpenSession>, I>>(base?: I): OpenSession {
     return OpenSession.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<OpenSession>, I>>(
-    object: I,
-  ): OpenSession {
+  fromPartial<I extends Exact<DeepPartial<OpenSession>, I>>(object: I): OpenSession {
     const message = createBaseOpenSession();
     message.sessionId = object.sessionId ?? "";
     message.attachToken = object.attachToken ?? "";
@@ -1393,10 +1251,7 @@ function createBaseTargetSpec(): TargetSpec {
 }
 
 export const TargetSpec: MessageFns<TargetSpec> = {
-  encode(
-    message: TargetSpec,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TargetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.engine !== "") {
       writer.uint32(10).string(message.engine);
     }
@@ -1415,20 +1270,14 @@ export const TargetSpec: MessageFns<TargetSpec> = {
     if (message.credential !== undefined) {
       Credential.encode(message.credential, writer.uint32(50).fork()).join();
     }
-    globalThis.Object.entries(message.options).forEach(
-      ([key, value]: [string, string]) => {
-        TargetSpec_OptionsEntry.encode(
-          { key: key as any, value },
-          writer.uint32(58).fork(),
-        ).join();
-      },
-    );
+    globalThis.Object.entries(message.options).forEach(([key, value]: [string, string]) => {
+      TargetSpec_OptionsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
     return writer;
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TargetSpec {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1493,10 +1342,7 @@ export const TargetSpec: MessageFns<TargetSpec> = {
               break;
             }
 
-            const entry7 = TargetSpec_OptionsEntry.decode(
-              reader,
-              reader.uint32(),
-            );
+            const entry7 = TargetSpec_OptionsEntry.decode(reader, reader.uint32());
             if (entry7.value !== undefined) {
               message.options[entry7.key] = entry7.value;
             }
@@ -1519,15 +1365,9 @@ export const TargetSpec: MessageFns<TargetSpec> = {
       engine: isSet(object.engine) ? globalThis.String(object.engine) : "",
       host: isSet(object.host) ? globalThis.String(object.host) : "",
       port: isSet(object.port) ? globalThis.Number(object.port) : 0,
-      database: isSet(object.database)
-        ? globalThis.String(object.database)
-        : "",
-      username: isSet(object.username)
-        ? globalThis.String(object.username)
-        : "",
-      credential: isSet(object.credential)
-        ? Credential.fromJSON(object.credential)
-        : undefined,
+      database: isSet(object.database) ? globalThis.String(object.database) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      credential: isSet(object.credential) ? Credential.fromJSON(object.credential) : undefined,
       options: isObject(object.options)
         ? (globalThis.Object.entries(object.options) as [string, any][]).reduce(
             (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -1566,10 +1406,7 @@ export const TargetSpec: MessageFns<TargetSpec> = {
       obj.credential = Credential.toJSON(message.credential);
     }
     if (message.options) {
-      const entries = globalThis.Object.entries(message.options) as [
-        string,
-        string,
-      ][];
+      const entries = globalThis.Object.entries(message.options) as [string, string][];
       if (entries.length > 0) {
         obj.options = {};
         entries.forEach(([k, v]) => {
@@ -1583,9 +1420,7 @@ export const TargetSpec: MessageFns<TargetSpec> = {
   create<I extends Exact<DeepPartial<TargetSpec>, I>>(base?: I): TargetSpec {
     return TargetSpec.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<TargetSpec>, I>>(
-    object: I,
-  ): TargetSpec {
+  fromPartial<I extends Exact<DeepPartial<TargetSpec>, I>>(object: I): TargetSpec {
     const message = createBaseTargetSpec();
     message.engine = object.engine ?? "";
     message.host = object.host ?? "";
@@ -1598,15 +1433,12 @@ export const TargetSpec: MessageFns<TargetSpec> = {
         : undefined;
     message.options = (
       globalThis.Object.entries(object.options ?? {}) as [string, string][]
-    ).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
+    ).reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+      if (value !== undefined) {
+        acc[key] = globalThis.String(value);
+      }
+      return acc;
+    }, {});
     return message;
   },
 };
@@ -1629,12 +1461,8 @@ export const TargetSpec_OptionsEntry: MessageFns<TargetSpec_OptionsEntry> = {
     return writer;
   },
 
-  decode(
-    input: BinaryReader | Uint8Array,
-    length?: number,
-  ): TargetSpec_OptionsEntry {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+  decode(input: BinaryReader | Uint8Array, length?: number): TargetSpec_OptionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1712,16 +1540,10 @@ function createBaseCredential(): Credential {
 }
 
 export const Credential: MessageFns<Credential> = {
-  encode(
-    message: Credential,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Credential, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.source?.$case) {
       case "none":
-        NoCredential.encode(
-          message.source.value,
-          writer.uint32(10).fork(),
-        ).join();
+        NoCredential.encode(message.source.value, writer.uint32(10).fork()).join();
         break;
       case "password":
         writer.uint32(18).string(message.source.value);
@@ -1734,8 +1556,7 @@ export const Credential: MessageFns<Credential> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Credential {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1752,10 +1573,7 @@ export const Credential: MessageFns<Credential> = {
               break;
             }
 
-            message.source = {
-              $case: "none",
-              value: NoCredential.decode(reader, reader.uint32()),
-            };
+            message.source = { $case: "none", value: NoCredential.decode(reader, reader.uint32()) };
             continue;
           }
           case 2: {
@@ -1815,37 +1633,23 @@ export const Credential: MessageFns<Credential> = {
   create<I extends Exact<DeepPartial<Credential>, I>>(base?: I): Credential {
     return Credential.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<Credential>, I>>(
-    object: I,
-  ): Credential {
+  fromPartial<I extends Exact<DeepPartial<Credential>, I>>(object: I): Credential {
     const message = createBaseCredential();
     switch (object.source?.$case) {
       case "none": {
-        if (
-          object.source?.value !== undefined &&
-          object.source?.value !== null
-        ) {
-          message.source = {
-            $case: "none",
-            value: NoCredential.fromPartial(object.source.value),
-          };
+        if (object.source?.value !== undefined && object.source?.value !== null) {
+          message.source = { $case: "none", value: NoCredential.fromPartial(object.source.value) };
         }
         break;
       }
       case "password": {
-        if (
-          object.source?.value !== undefined &&
-          object.source?.value !== null
-        ) {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
           message.source = { $case: "password", value: object.source.value };
         }
         break;
       }
       case "envRef": {
-        if (
-          object.source?.value !== undefined &&
-          object.source?.value !== null
-        ) {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
           message.source = { $case: "envRef", value: object.source.value };
         }
         break;
@@ -1860,16 +1664,12 @@ function createBaseNoCredential(): NoCredential {
 }
 
 export const NoCredential: MessageFns<NoCredential> = {
-  encode(
-    _: NoCredential,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(_: NoCredential, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): NoCredential {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1902,14 +1702,10 @@ export const NoCredential: MessageFns<NoCredential> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<NoCredential>, I>>(
-    base?: I,
-  ): NoCredential {
+  create<I extends Exact<DeepPartial<NoCredential>, I>>(base?: I): NoCredential {
     return NoCredential.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<NoCredential>, I>>(
-    _: I,
-  ): NoCredential {
+  fromPartial<I extends Exact<DeepPartial<NoCredential>, I>>(_: I): NoCredential {
     const message = createBaseNoCredential();
     return message;
   },
@@ -1920,10 +1716,7 @@ function createBaseCloseSession(): CloseSession {
 }
 
 export const CloseSession: MessageFns<CloseSession> = {
-  encode(
-    message: CloseSession,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: CloseSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
     }
@@ -1934,8 +1727,7 @@ export const CloseSession: MessageFns<CloseSession> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): CloseSession {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -1982,9 +1774,7 @@ export const CloseSession: MessageFns<CloseSession> = {
         : isSet(object.session_id)
           ? globalThis.String(object.session_id)
           : "",
-      close: isSet(object.close)
-        ? SessionClose.fromJSON(object.close)
-        : undefined,
+      close: isSet(object.close) ? SessionClose.fromJSON(object.close) : undefined,
     };
   },
 
@@ -1999,14 +1789,10 @@ export const CloseSession: MessageFns<CloseSession> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<CloseSession>, I>>(
-    base?: I,
-  ): CloseSession {
+  create<I extends Exact<DeepPartial<CloseSession>, I>>(base?: I): CloseSession {
     return CloseSession.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<CloseSession>, I>>(
-    object: I,
-  ): CloseSession {
+  fromPartial<I extends Exact<DeepPartial<CloseSession>, I>>(object: I): CloseSession {
     const message = createBaseCloseSession();
     message.sessionId = object.sessionId ?? "";
     message.close =
@@ -2022,10 +1808,7 @@ function createBaseDisconnect(): Disconnect {
 }
 
 export const Disconnect: MessageFns<Disconnect> = {
-  encode(
-    message: Disconnect,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Disconnect, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.reason !== "") {
       writer.uint32(10).string(message.reason);
     }
@@ -2036,8 +1819,7 @@ export const Disconnect: MessageFns<Disconnect> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Disconnect {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -2098,9 +1880,7 @@ export const Disconnect: MessageFns<Disconnect> = {
   create<I extends Exact<DeepPartial<Disconnect>, I>>(base?: I): Disconnect {
     return Disconnect.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<Disconnect>, I>>(
-    object: I,
-  ): Disconnect {
+  fromPartial<I extends Exact<DeepPartial<Disconnect>, I>>(object: I): Disconnect {
     const message = createBaseDisconnect();
     message.reason = object.reason ?? "";
     message.retry = object.retry ?? false;
@@ -2113,42 +1893,26 @@ function createBaseConnectorSessionFrame(): ConnectorSessionFrame {
 }
 
 export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
-  encode(
-    message: ConnectorSessionFrame,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ConnectorSessionFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.frame?.$case) {
       case "attach":
-        SessionAttach.encode(
-          message.frame.value,
-          writer.uint32(10).fork(),
-        ).join();
+        SessionAttach.encode(message.frame.value, writer.uint32(10).fork()).join();
         break;
       case "opened":
-        TargetOpened.encode(
-          message.frame.value,
-          writer.uint32(18).fork(),
-        ).join();
+        TargetOpened.encode(message.frame.value, writer.uint32(18).fork()).join();
         break;
       case "data":
         Chunk.encode(message.frame.value, writer.uint32(26).fork()).join();
         break;
       case "close":
-        SessionClose.encode(
-          message.frame.value,
-          writer.uint32(34).fork(),
-        ).join();
+        SessionClose.encode(message.frame.value, writer.uint32(34).fork()).join();
         break;
     }
     return writer;
   },
 
-  decode(
-    input: BinaryReader | Uint8Array,
-    length?: number,
-  ): ConnectorSessionFrame {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectorSessionFrame {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -2187,10 +1951,7 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "data",
-              value: Chunk.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "data", value: Chunk.decode(reader, reader.uint32()) };
             continue;
           }
           case 4: {
@@ -2198,10 +1959,7 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "close",
-              value: SessionClose.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -2244,9 +2002,7 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ConnectorSessionFrame>, I>>(
-    base?: I,
-  ): ConnectorSessionFrame {
+  create<I extends Exact<DeepPartial<ConnectorSessionFrame>, I>>(base?: I): ConnectorSessionFrame {
     return ConnectorSessionFrame.fromPartial(base ?? ({} as any));
   },
   fromPartial<I extends Exact<DeepPartial<ConnectorSessionFrame>, I>>(
@@ -2256,37 +2012,25 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
     switch (object.frame?.$case) {
       case "attach": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "attach",
-            value: SessionAttach.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "attach", value: SessionAttach.fromPartial(object.frame.value) };
         }
         break;
       }
       case "opened": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "opened",
-            value: TargetOpened.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "opened", value: TargetOpened.fromPartial(object.frame.value) };
         }
         break;
       }
       case "data": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "data",
-            value: Chunk.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "data", value: Chunk.fromPartial(object.frame.value) };
         }
         break;
       }
       case "close": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "close",
-            value: SessionClose.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "close", value: SessionClose.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -2300,10 +2044,7 @@ function createBaseSessionAttach(): SessionAttach {
 }
 
 export const SessionAttach: MessageFns<SessionAttach> = {
-  encode(
-    message: SessionAttach,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: SessionAttach, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
     }
@@ -2314,8 +2055,7 @@ export const SessionAttach: MessageFns<SessionAttach> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): SessionAttach {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -2381,14 +2121,10 @@ export const SessionAttach: MessageFns<SessionAttach> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<SessionAttach>, I>>(
-    base?: I,
-  ): SessionAttach {
+  create<I extends Exact<DeepPartial<SessionAttach>, I>>(base?: I): SessionAttach {
     return SessionAttach.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<SessionAttach>, I>>(
-    object: I,
-  ): SessionAttach {
+  fromPartial<I extends Exact<DeepPartial<SessionAttach>, I>>(object: I): SessionAttach {
     const message = createBaseSessionAttach();
     message.sessionId = object.sessionId ?? "";
     message.attachToken = object.attachToken ?? "";
@@ -2401,10 +2137,7 @@ function createBaseTargetOpened(): TargetOpened {
 }
 
 export const TargetOpened: MessageFns<TargetOpened> = {
-  encode(
-    message: TargetOpened,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TargetOpened, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.remoteAddress !== "") {
       writer.uint32(10).string(message.remoteAddress);
     }
@@ -2412,8 +2145,7 @@ export const TargetOpened: MessageFns<TargetOpened> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TargetOpened {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -2463,14 +2195,10 @@ export const TargetOpened: MessageFns<TargetOpened> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<TargetOpened>, I>>(
-    base?: I,
-  ): TargetOpened {
+  create<I extends Exact<DeepPartial<TargetOpened>, I>>(base?: I): TargetOpened {
     return TargetOpened.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<TargetOpened>, I>>(
-    object: I,
-  ): TargetOpened {
+  fromPartial<I extends Exact<DeepPartial<TargetOpened>, I>>(object: I): TargetOpened {
     const message = createBaseTargetOpened();
     message.remoteAddress = object.remoteAddress ?? "";
     return message;
@@ -2482,30 +2210,20 @@ function createBaseGatewaySessionFrame(): GatewaySessionFrame {
 }
 
 export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
-  encode(
-    message: GatewaySessionFrame,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: GatewaySessionFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.frame?.$case) {
       case "data":
         Chunk.encode(message.frame.value, writer.uint32(10).fork()).join();
         break;
       case "close":
-        SessionClose.encode(
-          message.frame.value,
-          writer.uint32(18).fork(),
-        ).join();
+        SessionClose.encode(message.frame.value, writer.uint32(18).fork()).join();
         break;
     }
     return writer;
   },
 
-  decode(
-    input: BinaryReader | Uint8Array,
-    length?: number,
-  ): GatewaySessionFrame {
-    const reader =
-      input instanceof BinaryReader ? input : new BinaryReader(input);
+  decode(input: BinaryReader | Uint8Array, length?: number): GatewaySessionFrame {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
       throw new globalThis.Error("protobuf decode recursion limit exceeded");
@@ -2522,10 +2240,7 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "data",
-              value: Chunk.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "data", value: Chunk.decode(reader, reader.uint32()) };
             continue;
           }
           case 2: {
@@ -2533,10 +2248,7 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
               break;
             }
 
-            message.frame = {
-              $case: "close",
-              value: SessionClose.decode(reader, reader.uint32()),
-            };
+            message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -2571,9 +2283,7 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<GatewaySessionFrame>, I>>(
-    base?: I,
-  ): GatewaySessionFrame {
+  create<I extends Exact<DeepPartial<GatewaySessionFrame>, I>>(base?: I): GatewaySessionFrame {
     return GatewaySessionFrame.fromPartial(base ?? ({} as any));
   },
   fromPartial<I extends Exact<DeepPartial<GatewaySessionFrame>, I>>(
@@ -2583,19 +2293,13 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
     switch (object.frame?.$case) {
       case "data": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "data",
-            value: Chunk.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "data", value: Chunk.fromPartial(object.frame.value) };
         }
         break;
       }
       case "close": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
-          message.frame = {
-            $case: "close",
-            value: SessionClose.fromPartial(object.frame.value),
-          };
+          message.frame = { $case: "close", value: SessionClose.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -2621,12 +2325,10 @@ export const ConnectorTunnelService = {
     responseStream: true as const,
     requestSerialize: (value: ConnectorMessage): Buffer =>
       Buffer.from(ConnectorMessage.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ConnectorMessage =>
-      ConnectorMessage.decode(value),
+    requestDeserialize: (value: Buffer): ConnectorMessage => ConnectorMessage.decode(value),
     responseSerialize: (value: ControlInstruction): Buffer =>
       Buffer.from(ControlInstruction.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ControlInstruction =>
-      ControlInstruction.decode(value),
+    responseDeserialize: (value: Buffer): ControlInstruction => ControlInstruction.decode(value),
   },
   /**
    * One stream per session, opened by the connector when an `open_session`
@@ -2643,8 +2345,7 @@ export const ConnectorTunnelService = {
       ConnectorSessionFrame.decode(value),
     responseSerialize: (value: GatewaySessionFrame): Buffer =>
       Buffer.from(GatewaySessionFrame.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GatewaySessionFrame =>
-      GatewaySessionFrame.decode(value),
+    responseDeserialize: (value: Buffer): GatewaySessionFrame => GatewaySessionFrame.decode(value),
   },
 } as const;
 
@@ -2668,9 +2369,7 @@ export interface ConnectorTunnelClient extends Client {
    * must be `hello`; the control plane answers `welcome`, then instructions.
    */
   control(): ClientDuplexStream<ConnectorMessage, ControlInstruction>;
-  control(
-    options: Partial<CallOptions>,
-  ): ClientDuplexStream<ConnectorMessage, ControlInstruction>;
+  control(options: Partial<CallOptions>): ClientDuplexStream<ConnectorMessage, ControlInstruction>;
   control(
     metadata: Metadata,
     options?: Partial<CallOptions>,
@@ -2703,8 +2402,7 @@ export const ConnectorTunnelClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-type Builtin =
-  Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin
   ? T
@@ -2721,9 +2419,7 @@ type DeepPartial<T> = T extends Builtin
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin
   ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & {
-      [K in Exclude<keyof I, KeysOfUnion<P>>]: never;
-    };
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
