@@ -1,0 +1,29 @@
+import { type DynamicModule, Module } from "@nestjs/common";
+import { APP_FILTER } from "@nestjs/core";
+import type { Logger } from "pino";
+import { ConfigModule } from "./config/config.module";
+import type { AppConfig } from "./config/config.types";
+import { ConnectionsModule } from "./connections/connections.module";
+import { ConnectorsModule } from "./connectors/connectors.module";
+import { HttpErrorFilter } from "./errors/http-error.filter";
+import { GrpcModule } from "./grpc/grpc.module";
+import { HealthModule } from "./health/health.module";
+import { IdentityModule } from "./identity/identity.module";
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, logger),
+        HealthModule,
+        IdentityModule,
+        ConnectorsModule,
+        ConnectionsModule,
+        GrpcModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,112 @@
+// The environment contract: one zod schema, one line of guidance per variable.
+// Messages never include a variable's value (several are secrets).
+import { z } from "zod";
+import { API_KEY_PATTERN } from "../security/secret-token";
+
+/** 4 MiB of payload plus room for framing and the other fields of a message. */
+export const DEFAULT_GRPC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024 + 64 * 1024;
+
+// Compose files and shells often export a variable as "": treat that as unset.
+const blankToUndefined = (v: unknown): unknown => (v === "" ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(blankToUndefined, schema.optional());
+const required = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema);
+
+const url = (schemes: string[], example: string, missing = "must be set") =>
+  z.string({ error: missing }).refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a ${schemes.map((s) => `${s}//`).join(" or ")} URL, e.g. ${example}` },
+  );
+
+const port = (fallback: number) =>
+  optional(
+    z.coerce
+      .number({ error: "must be a port number from 0 to 65535 (0 picks a free port)" })
+      .int({ error: "must be a port number from 0 to 65535 (0 picks a free port)" })
+      .min(0, { error: "must be a port number from 0 to 65535 (0 picks a free port)" })
+      .max(65535, { error: "must be a port number from 0 to 65535 (0 picks a free port)" }),
+  ).transform((v) => v ?? fallback);
+
+const host = (fallback: string) =>
+  optional(
+    z.string().regex(/^\S+$/, { error: "must be a host name or IP address without spaces" }),
+  ).transform((v) => v ?? fallback);
+
+const boolean = optional(
+  z.enum(["true", "false"], { error: 'must be "true" or "false"' }),
+).transform((v) => v === "true");
+
+const MASTER_KEY_HELP =
+  "32 random bytes, base64 or hex (generate one with: openssl rand -base64 32)";
+
+const masterKey = z.string({ error: `is required: ${MASTER_KEY_HELP}` }).transform((value, ctx) => {
+  const key = decodeKey(value.trim());
+  if (key === null) {
+    ctx.addIssue({ code: "custom", message: `must be ${MASTER_KEY_HELP}` });
+    return z.NEVER;
+  }
+  return key;
+});
+
+/** 64 hex characters, or base64 / base64url of exactly 32 bytes. */
+function decodeKey(text: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
+  if (!/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(text)) return null;
+  const bytes = Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  return bytes.length === 32 ? bytes : null;
+}
+
+export const envSchema = z.object({
+  DATABASE_URL: required(
+    url(
+      ["postgres:", "postgresql:"],
+      "postgresql://airlock@127.0.0.1:5432/airlock",
+      "is required: the Postgres URL of the Airlock database, e.g. postgresql://airlock@127.0.0.1:5432/airlock",
+    ),
+  ),
+  REDIS_URL: optional(url(["redis:", "rediss:"], "redis://127.0.0.1:6379")).transform(
+    (v) => v ?? "redis://127.0.0.1:6379",
+  ),
+  AIRLOCK_HTTP_HOST: host("127.0.0.1"),
+  AIRLOCK_HTTP_PORT: port(8080),
+  AIRLOCK_GRPC_HOST: host("127.0.0.1"),
+  AIRLOCK_GRPC_PORT: port(8090),
+  AIRLOCK_MASTER_KEY: required(masterKey),
+  AIRLOCK_BOOTSTRAP_ADMIN_KEY: optional(
+    z.string().regex(API_KEY_PATTERN, {
+      error: "must be an API key of the form alk_key_<12 hex>_<43 base64url characters>",
+    }),
+  ),
+  AIRLOCK_GRPC_TLS_CERT_FILE: optional(z.string()),
+  AIRLOCK_GRPC_TLS_KEY_FILE: optional(z.string()),
+  AIRLOCK_GRPC_TLS_CLIENT_CA_FILE: optional(z.string()),
+  AIRLOCK_GRPC_INSECURE: boolean,
+  AIRLOCK_GRPC_MAX_MESSAGE_BYTES: optional(
+    z.coerce
+      .number({ error: "must be a whole number of bytes from 65536 to 67108864" })
+      .int({ error: "must be a whole number of bytes from 65536 to 67108864" })
+      .min(65536, { error: "must be a whole number of bytes from 65536 to 67108864" })
+      .max(64 * 1024 * 1024, { error: "must be a whole number of bytes from 65536 to 67108864" }),
+  ).transform((v) => v ?? DEFAULT_GRPC_MAX_MESSAGE_BYTES),
+  AIRLOCK_HEARTBEAT_INTERVAL_MS: optional(
+    z.coerce
+      .number({ error: "must be a whole number of milliseconds from 100 to 300000" })
+      .int({ error: "must be a whole number of milliseconds from 100 to 300000" })
+      .min(100, { error: "must be a whole number of milliseconds from 100 to 300000" })
+      .max(300_000, { error: "must be a whole number of milliseconds from 100 to 300000" }),
+  ).transform((v) => v ?? 5000),
+  AIRLOCK_LOG_LEVEL: optional(
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    }),
+  ).transform((v) => v ?? "info"),
+  AIRLOCK_MIGRATIONS_DIR: optional(z.string()),
+});
+
+export type ParsedEnv = z.output<typeof envSchema>;

@@ -1,0 +1,34 @@
+// The control plane's settings, parsed once at boot from the environment by
+// load-config.ts. Nothing else reads process.env.
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface GrpcTlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  /** When set, clients must present a certificate signed by this CA. */
+  clientCa: Buffer | null;
+}
+
+export interface AppConfig {
+  /** Secret: may hold a password. Never log it or put it in a message. */
+  databaseUrl: string;
+  /** Secret for the same reason as databaseUrl. */
+  redisUrl: string;
+  http: { host: string; port: number };
+  grpc: {
+    host: string;
+    port: number;
+    /** null only when AIRLOCK_GRPC_INSECURE=true. */
+    tls: GrpcTlsConfig | null;
+    maxMessageBytes: number;
+  };
+  /** 32 bytes; encrypts stored target credentials. Secret. */
+  masterKey: Buffer;
+  /** `alk_key_…`; an admin is ensured to hold it. Secret. */
+  bootstrapAdminKey: string | null;
+  heartbeatIntervalMs: number;
+  logLevel: LogLevel;
+  /** Explicit migrations folder; null means "find prisma/migrations upwards". */
+  migrationsDir: string | null;
+}

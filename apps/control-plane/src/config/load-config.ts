@@ -1,0 +1,120 @@
+// Parses the environment once at boot. Problems come back as one line each,
+// naming the variable and the fix, never its value.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { z } from "zod";
+import { envSchema, type ParsedEnv } from "./config.schema";
+import type { AppConfig, GrpcTlsConfig } from "./config.types";
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+  // The TLS files are checked even when other variables are wrong: one run lists every problem.
+  const tls = loadTls(tlsSettings(env), problems);
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: toConfig(parsed.data, tls) };
+}
+
+/** Prints the problems to stderr and exits 1; returns the config otherwise. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv): AppConfig {
+  const result = loadConfig(env);
+  if (result.ok) return result.config;
+  for (const problem of result.problems) process.stderr.write(`config: ${problem}\n`);
+  process.exit(1);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const variable = issue.path.map(String).join(".") || "environment";
+  return `${variable}: ${issue.message}`;
+}
+
+interface TlsSettings {
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  caFile: string | undefined;
+  insecure: boolean;
+}
+
+function tlsSettings(env: NodeJS.ProcessEnv): TlsSettings {
+  const value = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  return {
+    certFile: value("AIRLOCK_GRPC_TLS_CERT_FILE"),
+    keyFile: value("AIRLOCK_GRPC_TLS_KEY_FILE"),
+    caFile: value("AIRLOCK_GRPC_TLS_CLIENT_CA_FILE"),
+    insecure: value("AIRLOCK_GRPC_INSECURE") === "true",
+  };
+}
+
+function loadTls(
+  { certFile, keyFile, caFile, insecure }: TlsSettings,
+  problems: string[],
+): GrpcTlsConfig | null {
+  if (certFile === undefined && keyFile === undefined) {
+    if (caFile !== undefined) {
+      problems.push(
+        "AIRLOCK_GRPC_TLS_CLIENT_CA_FILE: needs AIRLOCK_GRPC_TLS_CERT_FILE and AIRLOCK_GRPC_TLS_KEY_FILE as well (client certificates are checked only over TLS)",
+      );
+    } else if (!insecure) {
+      problems.push(
+        "AIRLOCK_GRPC_TLS_CERT_FILE: the gRPC port needs TLS: set AIRLOCK_GRPC_TLS_CERT_FILE and AIRLOCK_GRPC_TLS_KEY_FILE to PEM files, or set AIRLOCK_GRPC_INSECURE=true to serve plaintext (development only)",
+      );
+    }
+    return null;
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    const missing =
+      certFile === undefined ? "AIRLOCK_GRPC_TLS_CERT_FILE" : "AIRLOCK_GRPC_TLS_KEY_FILE";
+    problems.push(
+      `${missing}: must be set together with ${missing === "AIRLOCK_GRPC_TLS_CERT_FILE" ? "AIRLOCK_GRPC_TLS_KEY_FILE" : "AIRLOCK_GRPC_TLS_CERT_FILE"} (a PEM file)`,
+    );
+    return null;
+  }
+  const cert = readPem("AIRLOCK_GRPC_TLS_CERT_FILE", certFile, problems);
+  const key = readPem("AIRLOCK_GRPC_TLS_KEY_FILE", keyFile, problems);
+  const clientCa =
+    caFile === undefined ? null : readPem("AIRLOCK_GRPC_TLS_CLIENT_CA_FILE", caFile, problems);
+  if (cert === null || key === null || (caFile !== undefined && clientCa === null)) return null;
+  return { cert, key, clientCa };
+}
+
+function readPem(variable: string, file: string, problems: string[]): Buffer | null {
+  try {
+    const content = readFileSync(path.resolve(file));
+    if (!content.includes("-----BEGIN ")) {
+      problems.push(`${variable}: ${file} is not a PEM file (no "-----BEGIN" line)`);
+      return null;
+    }
+    return content;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    problems.push(
+      `${variable}: cannot read ${file} (${typeof code === "string" ? code : "unreadable"})`,
+    );
+    return null;
+  }
+}
+
+function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
+  return {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    http: { host: env.AIRLOCK_HTTP_HOST, port: env.AIRLOCK_HTTP_PORT },
+    grpc: {
+      host: env.AIRLOCK_GRPC_HOST,
+      port: env.AIRLOCK_GRPC_PORT,
+      tls,
+      maxMessageBytes: env.AIRLOCK_GRPC_MAX_MESSAGE_BYTES,
+    },
+    masterKey: env.AIRLOCK_MASTER_KEY,
+    bootstrapAdminKey: env.AIRLOCK_BOOTSTRAP_ADMIN_KEY ?? null,
+    heartbeatIntervalMs: env.AIRLOCK_HEARTBEAT_INTERVAL_MS,
+    logLevel: env.AIRLOCK_LOG_LEVEL,
+    migrationsDir:
+      env.AIRLOCK_MIGRATIONS_DIR === undefined ? null : path.resolve(env.AIRLOCK_MIGRATIONS_DIR),
+  };
+}

@@ -1,0 +1,69 @@
+import { Injectable } from "@nestjs/common";
+import { type Db, type DbTx, PrismaService } from "../db/prisma.service";
+import type { ApiKey, User } from "../generated/prisma/client";
+
+export type ApiKeyRecord = ApiKey;
+export type ApiKeyWithUser = ApiKey & { user: User };
+
+export interface NewApiKey {
+  userId: string;
+  name: string;
+  prefix: string;
+  secretHash: Buffer;
+  expiresAt: Date | null;
+}
+
+/** Key of the advisory lock that serialises bootstrap across replicas booting together. */
+const BOOTSTRAP_LOCK = "airlock:bootstrap-admin";
+
+@Injectable()
+export class ApiKeyRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findByPrefix(prefix: string, tx?: Db): Promise<ApiKeyWithUser | null> {
+    return (tx ?? this.prisma.client).apiKey.findUnique({
+      where: { prefix },
+      include: { user: true },
+    });
+  }
+
+  findById(id: string, tx?: Db): Promise<ApiKeyWithUser | null> {
+    return (tx ?? this.prisma.client).apiKey.findUnique({ where: { id }, include: { user: true } });
+  }
+
+  /** Every key, or only `userId`'s, oldest first. */
+  list(userId: string | null, tx?: Db): Promise<ApiKeyWithUser[]> {
+    return (tx ?? this.prisma.client).apiKey.findMany({
+      where: userId === null ? {} : { userId },
+      include: { user: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+  }
+
+  create(data: NewApiKey, tx?: Db): Promise<ApiKeyWithUser> {
+    return (tx ?? this.prisma.client).apiKey.create({
+      data: { ...data, secretHash: new Uint8Array(data.secretHash) },
+      include: { user: true },
+    });
+  }
+
+  /** Sets revokedAt unless it is already set; returns the row as it now is. */
+  async revoke(id: string, at: Date, tx?: Db): Promise<ApiKeyWithUser | null> {
+    const db = tx ?? this.prisma.client;
+    await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+    return db.apiKey.findUnique({ where: { id }, include: { user: true } });
+  }
+
+  async touchLastUsed(id: string, at: Date, tx?: Db): Promise<void> {
+    await (tx ?? this.prisma.client).apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
+  }
+
+  count(tx?: Db): Promise<number> {
+    return (tx ?? this.prisma.client).apiKey.count();
+  }
+
+  /** Holds a transaction-scoped advisory lock; call first inside the bootstrap transaction. */
+  async lockBootstrap(tx: DbTx): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${BOOTSTRAP_LOCK}))`;
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { Name, NullableTimestamp, Timestamp, Uuid } from "../validation/common.schemas";
+
+export const CreateApiKeyBody = z.strictObject({
+  name: Name,
+  expiresInDays: z
+    .int({ error: "must be a whole number of days from 1 to 3650" })
+    .min(1, { error: "must be a whole number of days from 1 to 3650" })
+    .max(3650, { error: "must be a whole number of days from 1 to 3650" })
+    .optional(),
+  /** Admins only: the name of the user who will hold the key. */
+  user: z.string().min(1).max(200).optional(),
+});
+export type CreateApiKeyBody = z.output<typeof CreateApiKeyBody>;
+
+export const ApiKeyIdParam = Uuid;
+
+export const ApiKeyView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  userId: z.uuid(),
+  userName: z.string(),
+  createdAt: Timestamp,
+  expiresAt: NullableTimestamp,
+  revokedAt: NullableTimestamp,
+  lastUsedAt: NullableTimestamp,
+});
+export type ApiKeyView = z.output<typeof ApiKeyView>;
+
+export const ApiKeyList = z.object({ items: z.array(ApiKeyView) });
+export type ApiKeyList = z.output<typeof ApiKeyList>;
+
+export const CreatedApiKey = z.object({
+  apiKey: ApiKeyView,
+  /** The whole key, shown once. */
+  key: z.string(),
+});
+export type CreatedApiKey = z.output<typeof CreatedApiKey>;
+
+export const WhoAmI = z.object({
+  user: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(["human", "service_account"]),
+    role: z.enum(["admin", "auditor", "user"]),
+  }),
+  groups: z.array(z.string()),
+  authMethod: z.literal("api_key"),
+});
+export type WhoAmI = z.output<typeof WhoAmI>;

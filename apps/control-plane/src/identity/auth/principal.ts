@@ -1,0 +1,20 @@
+// Who is calling: attached to the request by the auth guard.
+
+export type Role = "admin" | "auditor" | "user";
+export type UserKind = "human" | "service_account";
+
+export interface Principal {
+  userId: string;
+  userName: string;
+  kind: UserKind;
+  role: Role;
+  authMethod: "api_key";
+  /** The API key that authenticated this request. */
+  apiKeyId: string;
+}
+
+/** The request shape the guard and the @CurrentPrincipal decorator rely on. */
+export interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}

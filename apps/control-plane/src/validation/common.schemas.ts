@@ -1,0 +1,47 @@
+// Shapes shared by several resources.
+import { z } from "zod";
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const NAME_RULE =
+  "1 to 63 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+/** A connector, connection or key name. */
+export const Name = z.string().regex(NAME_PATTERN, { error: `must be ${NAME_RULE}` });
+
+export const Uuid = z.string().regex(UUID_PATTERN, { error: "must be a UUID" });
+
+/** `:idOrName` path parameters: a UUID or a name. */
+export const IdOrName = z.string().refine((v) => UUID_PATTERN.test(v) || NAME_PATTERN.test(v), {
+  error: `must be a UUID or a name (${NAME_RULE})`,
+});
+
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
+export const Timestamp = z.iso.datetime();
+export const NullableTimestamp = Timestamp.nullable();
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum([
+      "invalid_input",
+      "unauthenticated",
+      "permission_denied",
+      "not_found",
+      "conflict",
+      "unavailable",
+      "internal",
+    ]),
+    message: z.string(),
+    field: z.string().optional(),
+  }),
+});
+
+export function iso(date: Date): string;
+export function iso(date: Date | null): string | null;
+export function iso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
