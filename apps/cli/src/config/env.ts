@@ -1,0 +1,71 @@
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { z } from "zod";
+
+/**
+ * The only place the CLI reads its environment. Everything else receives a `CliEnv`.
+ * Empty variables count as unset, so `AIRLOCK_URL= airlock …` in CI behaves like no variable.
+ */
+const optionalString = z.preprocess(
+  (value) => (value === "" ? undefined : value),
+  z.string().optional(),
+);
+
+const EnvSchema = z.object({
+  AIRLOCK_URL: optionalString,
+  AIRLOCK_API_KEY: optionalString,
+  AIRLOCK_PROFILE: optionalString,
+  AIRLOCK_CONFIG: optionalString,
+  AIRLOCK_DEBUG: optionalString,
+  XDG_CONFIG_HOME: optionalString,
+  HOME: optionalString,
+});
+
+export interface CliEnv {
+  /** Control plane URL from AIRLOCK_URL; takes precedence over the profile's URL. */
+  readonly url: string | undefined;
+  /** API key from AIRLOCK_API_KEY; takes precedence over the profile's key. */
+  readonly apiKey: string | undefined;
+  /** Profile from AIRLOCK_PROFILE, used when --profile is not given. */
+  readonly profile: string | undefined;
+  /** Absolute path of the config file. */
+  readonly configPath: string;
+  /** True when the path came from AIRLOCK_CONFIG (then the CLI does not own its directory). */
+  readonly configPathIsCustom: boolean;
+  /** AIRLOCK_DEBUG=1: print stacks with errors. */
+  readonly debug: boolean;
+  /**
+   * Reads one named variable, for `--password-from-env VAR`. Kept here so that this module
+   * stays the only reader of the environment.
+   */
+  lookup(name: string): string | undefined;
+}
+
+export function readCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
+  const env = EnvSchema.parse(source);
+  const custom = env.AIRLOCK_CONFIG;
+  return {
+    url: env.AIRLOCK_URL,
+    apiKey: env.AIRLOCK_API_KEY?.trim(),
+    profile: env.AIRLOCK_PROFILE,
+    configPath: custom ?? defaultConfigPath(env.XDG_CONFIG_HOME, env.HOME),
+    configPathIsCustom: custom !== undefined,
+    debug: ["1", "true", "yes"].includes((env.AIRLOCK_DEBUG ?? "").toLowerCase()),
+    lookup: (name) => {
+      const value = source[name];
+      return value === "" ? undefined : value;
+    },
+  };
+}
+
+/** `$XDG_CONFIG_HOME/airlock/config.json`, else `~/.config/airlock/config.json`. */
+export function defaultConfigPath(
+  xdgConfigHome: string | undefined,
+  home: string | undefined,
+): string {
+  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  if (xdgConfigHome !== undefined && isAbsolute(xdgConfigHome)) {
+    return join(xdgConfigHome, "airlock", "config.json");
+  }
+  return join(home ?? homedir(), ".config", "airlock", "config.json");
+}

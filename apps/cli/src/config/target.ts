@@ -1,0 +1,110 @@
+import { ConfigError, NotLoggedInError, UsageError } from "../errors";
+import { type ConfigFile, PROFILE_NAME } from "./config-file";
+import type { CliEnv } from "./env";
+
+export const DEFAULT_URL = "http://127.0.0.1:8080";
+
+/** Where the CLI sends requests and with which key, and where each came from. */
+export interface Target {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly profile: string;
+  readonly urlFrom: "AIRLOCK_URL" | "profile" | "default";
+  readonly apiKeyFrom: "AIRLOCK_API_KEY" | "profile";
+}
+
+/** `--profile` beats AIRLOCK_PROFILE beats the file's `current` beats "default". */
+export function selectProfile(
+  env: CliEnv,
+  profileFlag: string | undefined,
+  config: () => ConfigFile,
+): string {
+  const explicit = profileFlag ?? env.profile;
+  if (explicit !== undefined) return checkProfileName(explicit);
+  return config().current ?? "default";
+}
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new UsageError(
+      `invalid profile name "${name}": use letters, digits, ".", "_" and "-" (up to 63 characters)`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Environment first (AIRLOCK_URL, AIRLOCK_API_KEY), then the selected profile. The config file
+ * is read only when the environment does not supply both, so agents and CI that set the
+ * variables are not affected by a missing or broken file.
+ */
+export function resolveTarget(
+  env: CliEnv,
+  profileFlag: string | undefined,
+  readConfig: () => ConfigFile,
+): Target {
+  let cached: ConfigFile | undefined;
+  const config = (): ConfigFile => (cached ??= readConfig());
+  const needsFile = env.url === undefined || env.apiKey === undefined;
+  const profile = needsFile
+    ? selectProfile(env, profileFlag, config)
+    : checkProfileName(profileFlag ?? env.profile ?? "default");
+  const stored = needsFile ? config().profiles[profile] : undefined;
+
+  const apiKey = env.apiKey ?? stored?.apiKey;
+  if (apiKey === undefined) throw notLoggedIn(env, profile, stored !== undefined);
+
+  const [rawUrl, urlFrom] =
+    env.url !== undefined
+      ? ([env.url, "AIRLOCK_URL"] as const)
+      : stored !== undefined
+        ? ([stored.url, "profile"] as const)
+        : ([DEFAULT_URL, "default"] as const);
+  const url = normalizeUrl(
+    rawUrl,
+    urlFrom === "AIRLOCK_URL" ? "AIRLOCK_URL" : `the URL of profile "${profile}"`,
+  );
+  return {
+    url,
+    apiKey,
+    profile,
+    urlFrom,
+    apiKeyFrom: env.apiKey !== undefined ? "AIRLOCK_API_KEY" : "profile",
+  };
+}
+
+/**
+ * Checks an http(s) URL and drops the trailing slash (a path prefix is kept, for a control
+ * plane behind a reverse proxy). `what` names where the URL came from, for the error.
+ */
+export function normalizeUrl(raw: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${what} is not a valid URL: "${raw}" (expected e.g. ${DEFAULT_URL})`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      `${what} must be an http:// or https:// URL (e.g. ${DEFAULT_URL}), got "${raw}"`,
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(`${what} must not contain a user name or password; use an API key`);
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new ConfigError(`${what} must not have a query or fragment: "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+function notLoggedIn(env: CliEnv, profile: string, profileExists: boolean): NotLoggedInError {
+  const where = profileExists
+    ? `profile "${profile}" in ${env.configPath} has no API key`
+    : `no profile "${profile}" in ${env.configPath}`;
+  const profileFlag = profile === "default" ? "" : ` --profile ${profile}`;
+  return new NotLoggedInError(
+    `not logged in (${where}); run: airlock login${profileFlag} --api-key <key> ` +
+      "(or --api-key - to read it from stdin), or set AIRLOCK_API_KEY",
+  );
+}

@@ -1,0 +1,82 @@
+import type { ApiClient } from "./api-client";
+import {
+  type Connection,
+  type ConnectionInput,
+  type ConnectionPatch,
+  ConnectionSchema,
+  type Connector,
+  ConnectorSchema,
+  type ConnectorTokenInfo,
+  ConnectorTokenInfoSchema,
+  CreatedConnectorSchema,
+  CreatedConnectorTokenSchema,
+  itemsOf,
+  type Whoami,
+  WhoamiSchema,
+} from "./schemas";
+
+const seg = encodeURIComponent;
+
+/** One method per REST endpoint the CLI uses; paths and shapes follow the contract. */
+export class AirlockApi {
+  constructor(readonly http: ApiClient) {}
+
+  whoami(): Promise<Whoami> {
+    return this.http.get("/api/v1/identity/whoami", WhoamiSchema);
+  }
+
+  async listConnectors(): Promise<Connector[]> {
+    return (await this.http.get("/api/v1/connectors", itemsOf(ConnectorSchema))).items;
+  }
+
+  createConnector(name: string): Promise<{ connector: Connector; token: string }> {
+    return this.http.post("/api/v1/connectors", { name }, CreatedConnectorSchema);
+  }
+
+  getConnector(idOrName: string): Promise<Connector> {
+    return this.http.get(`/api/v1/connectors/${seg(idOrName)}`, ConnectorSchema);
+  }
+
+  deleteConnector(idOrName: string): Promise<void> {
+    return this.http.delete(`/api/v1/connectors/${seg(idOrName)}`);
+  }
+
+  async listConnectorTokens(connector: string): Promise<ConnectorTokenInfo[]> {
+    const path = `/api/v1/connectors/${seg(connector)}/tokens`;
+    return (await this.http.get(path, itemsOf(ConnectorTokenInfoSchema))).items;
+  }
+
+  createConnectorToken(
+    connector: string,
+  ): Promise<{ tokenInfo: ConnectorTokenInfo; token: string }> {
+    return this.http.post(
+      `/api/v1/connectors/${seg(connector)}/tokens`,
+      {},
+      CreatedConnectorTokenSchema,
+    );
+  }
+
+  revokeConnectorToken(connector: string, tokenId: string): Promise<void> {
+    return this.http.delete(`/api/v1/connectors/${seg(connector)}/tokens/${seg(tokenId)}`);
+  }
+
+  async listConnections(): Promise<Connection[]> {
+    return (await this.http.get("/api/v1/connections", itemsOf(ConnectionSchema))).items;
+  }
+
+  createConnection(input: ConnectionInput): Promise<Connection> {
+    return this.http.post("/api/v1/connections", input, ConnectionSchema);
+  }
+
+  getConnection(idOrName: string): Promise<Connection> {
+    return this.http.get(`/api/v1/connections/${seg(idOrName)}`, ConnectionSchema);
+  }
+
+  updateConnection(idOrName: string, patch: ConnectionPatch): Promise<Connection> {
+    return this.http.patch(`/api/v1/connections/${seg(idOrName)}`, patch, ConnectionSchema);
+  }
+
+  deleteConnection(idOrName: string): Promise<void> {
+    return this.http.delete(`/api/v1/connections/${seg(idOrName)}`);
+  }
+}

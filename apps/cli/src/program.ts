@@ -1,0 +1,60 @@
+import { Command, Help } from "commander";
+import { registerAdminConnections } from "./commands/admin-connections";
+import { registerAdminConnectors } from "./commands/admin-connectors";
+import { registerLogin } from "./commands/login";
+import { registerWhoami } from "./commands/whoami";
+import type { CliContext } from "./context";
+
+const ENVIRONMENT_HELP = `
+Environment (for agents and CI; these take precedence over the config file):
+  AIRLOCK_URL       control plane URL
+  AIRLOCK_API_KEY   API key
+  AIRLOCK_PROFILE   profile to use when --profile is not given
+  AIRLOCK_CONFIG    config file (default: $XDG_CONFIG_HOME/airlock/config.json,
+                    else ~/.config/airlock/config.json)
+  AIRLOCK_DEBUG=1   print stack traces with errors
+
+Exit codes: 0 success, 1 error, 2 usage error.`;
+
+/**
+ * The whole command tree. Each command group registers itself from its own file under
+ * commands/; later groups (connect, exec, review, sessions) are added the same way.
+ */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("airlock")
+    .description("Airlock: one audited gateway in front of production Postgres, SSH and Kubernetes")
+    .version(ctx.version, "-V, --version", "print the CLI version")
+    .helpOption("-h, --help", "show help for a command")
+    .configureHelp({
+      showGlobalOptions: true,
+      // --version belongs to the root command only; do not list it under every subcommand.
+      visibleGlobalOptions(this: Help, cmd: Command) {
+        return Help.prototype.visibleGlobalOptions
+          .call(this, cmd)
+          .filter((option) => option.long !== "--version");
+      },
+    })
+    .option(
+      "--profile <name>",
+      "config profile to use (default: AIRLOCK_PROFILE, else the current profile)",
+    )
+    .configureOutput({
+      writeOut: (text) => ctx.term.out(text),
+      writeErr: (text) => ctx.term.err(text),
+    })
+    .showHelpAfterError("(add --help for usage)")
+    // Throw instead of calling process.exit, so main.ts decides exit codes in one place.
+    .exitOverride()
+    .addHelpText("after", ENVIRONMENT_HELP);
+
+  registerLogin(program, ctx);
+  registerWhoami(program, ctx);
+
+  const admin = program
+    .command("admin")
+    .description("administer the control plane (needs the admin role)");
+  registerAdminConnectors(admin, ctx);
+  registerAdminConnections(admin, ctx);
+
+  return program;
+}
