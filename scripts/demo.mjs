@@ -18,7 +18,8 @@ const stateDir = path.join(root, ".airlock");
 const statePath = path.join(stateDir, "demo-state.json");
 const logDir = path.join(stateDir, "logs");
 
-const pgAdminUrl = process.env.AIRLOCK_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const pgAdminUrl =
+  process.env.AIRLOCK_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const httpPort = Number(process.env.AIRLOCK_HTTP_PORT ?? 8080);
 const grpcPort = Number(process.env.AIRLOCK_GRPC_PORT ?? 8090);
@@ -94,7 +95,9 @@ async function prepareDatabases(state) {
   await withClient(pgUrlFor(targetDb), async (c) => {
     await c.query(readFileSync(path.join(root, "deploy/demo/seed.sql"), "utf8"));
     await c.query(`GRANT USAGE ON SCHEMA public TO "${targetUser}"`);
-    await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${targetUser}"`);
+    await c.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${targetUser}"`,
+    );
   });
   say(`demo target ready: database ${targetDb} (customers, orders)`);
 }
@@ -159,13 +162,15 @@ async function ensureConnector(state) {
   const existing = await api(state, "GET", "/connectors/demo-connector");
   if (existing.status === 404) {
     const created = await api(state, "POST", "/connectors", { name: "demo-connector" });
-    if (created.status !== 201) throw new Error(`creating the demo connector: ${JSON.stringify(created.json)}`);
+    if (created.status !== 201)
+      throw new Error(`creating the demo connector: ${JSON.stringify(created.json)}`);
     state.connectorToken = created.json.token;
   } else if (existing.status !== 200) {
     throw new Error(`reading the demo connector: ${JSON.stringify(existing.json)}`);
   } else if (!state.connectorToken) {
     const issued = await api(state, "POST", "/connectors/demo-connector/tokens");
-    if (issued.status !== 201) throw new Error(`issuing a connector token: ${JSON.stringify(issued.json)}`);
+    if (issued.status !== 201)
+      throw new Error(`issuing a connector token: ${JSON.stringify(issued.json)}`);
     state.connectorToken = issued.json.token;
   }
   saveState(state);
@@ -227,8 +232,13 @@ async function main() {
     // The demo binds to 127.0.0.1 only; production sets TLS certificates instead.
     AIRLOCK_GRPC_INSECURE: "true",
   });
-  await waitFor("the control plane (GET /readyz)", async () => (await fetch(`${apiUrl}/readyz`)).ok);
-  say(`control plane ready: ${apiUrl} (REST, OpenAPI at ${apiUrl}/api/docs), gRPC 127.0.0.1:${grpcPort}`);
+  await waitFor(
+    "the control plane (GET /readyz)",
+    async () => (await fetch(`${apiUrl}/readyz`)).ok,
+  );
+  say(
+    `control plane ready: ${apiUrl} (REST, OpenAPI at ${apiUrl}/api/docs), gRPC 127.0.0.1:${grpcPort}`,
+  );
 
   await ensureConnector(state);
   start("connector", "apps/connector/dist/main.js", {

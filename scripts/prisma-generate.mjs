@@ -11,5 +11,9 @@ env.PRISMA_SCHEMA_ENGINE_BINARY ??= process.execPath;
 env.PRISMA_HIDE_UPDATE_MESSAGE = "1";
 env.CHECKPOINT_DISABLE = "1";
 const prismaBin = path.join(root, "apps/control-plane/node_modules/.bin/prisma");
-const result = spawnSync(prismaBin, ["generate", "--no-hints"], { cwd: root, env, stdio: "inherit" });
+const result = spawnSync(prismaBin, ["generate", "--no-hints"], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

@@ -30,7 +30,9 @@ describe("health and docs", () => {
     const res = await cp.api(null).get("/api/docs-json");
     expect(res.status).toBe(200);
     const paths = Object.keys(res.body.paths);
-    expect(paths).toEqual(expect.arrayContaining(["/api/v1/connectors", "/api/v1/connections", "/api/v1/api-keys"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["/api/v1/connectors", "/api/v1/connections", "/api/v1/api-keys"]),
+    );
     expect((await cp.api(null).get("/api/docs")).status).toBe(200);
   });
 });
@@ -44,7 +46,11 @@ describe("API key authentication", () => {
   });
 
   it("refuses an unknown or malformed key with 401 and does not echo it", async () => {
-    for (const key of ["alk_key_000000000000_" + "x".repeat(43), "garbage", cp.options.adminKey.slice(0, -2) + "zz"]) {
+    for (const key of [
+      "alk_key_000000000000_" + "x".repeat(43),
+      "garbage",
+      cp.options.adminKey.slice(0, -2) + "zz",
+    ]) {
       const res = await cp.api(key).get("/api/v1/connectors");
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe("unauthenticated");
@@ -100,9 +106,10 @@ describe("API key authentication", () => {
       await client.query(
         "INSERT INTO users (id, name, role, updated_at) VALUES (gen_random_uuid(), 'alice', 'user', now())",
       );
-      await client.query("UPDATE api_keys SET user_id = (SELECT id FROM users WHERE name = 'alice') WHERE id = $1", [
-        created.body.apiKey.id,
-      ]);
+      await client.query(
+        "UPDATE api_keys SET user_id = (SELECT id FROM users WHERE name = 'alice') WHERE id = $1",
+        [created.body.apiKey.id],
+      );
     } finally {
       await client.end();
     }
@@ -138,7 +145,9 @@ describe("validation errors name the field", () => {
   });
 
   it("rejects malformed JSON", async () => {
-    const res = await cp.api().request("POST", "/api/v1/connectors", "{not json", { "content-type": "application/json" });
+    const res = await cp
+      .api()
+      .request("POST", "/api/v1/connectors", "{not json", { "content-type": "application/json" });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_input");
   });
@@ -219,7 +228,10 @@ describe("connections", () => {
       credential: { source: "connector_env", envRef: "AIRLOCK_SECRET_PG_PROD" },
     });
     expect(envRef.status).toBe(200);
-    expect(envRef.body.credential).toEqual({ source: "connector_env", envRef: "AIRLOCK_SECRET_PG_PROD" });
+    expect(envRef.body.credential).toEqual({
+      source: "connector_env",
+      envRef: "AIRLOCK_SECRET_PG_PROD",
+    });
 
     expect((await cp.api().delete("/api/v1/connections/pg-prod")).status).toBe(204);
     expect((await cp.api().get("/api/v1/connections/pg-prod")).status).toBe(404);
@@ -239,7 +251,9 @@ describe("connections", () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query("SELECT credential_ciphertext FROM connections WHERE name = 'enc-a'");
+      const { rows } = await client.query(
+        "SELECT credential_ciphertext FROM connections WHERE name = 'enc-a'",
+      );
       const blob: Buffer = rows[0].credential_ciphertext;
       expect(blob.length).toBeGreaterThan(29);
       expect(blob.toString("latin1")).not.toContain(password);

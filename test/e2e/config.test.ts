@@ -30,7 +30,10 @@ describe("control plane config", () => {
   });
 
   it("rejects a non-Postgres DATABASE_URL without echoing its password", async () => {
-    const proc = startControlPlaneRaw({ ...validCp, DATABASE_URL: "mysql://root:Hunter2Password@db/app" });
+    const proc = startControlPlaneRaw({
+      ...validCp,
+      DATABASE_URL: "mysql://root:Hunter2Password@db/app",
+    });
     expect((await proc.exited).code).toBe(1);
     expect(proc.output).toMatch(/DATABASE_URL/);
     expect(proc.output).not.toContain("Hunter2Password");

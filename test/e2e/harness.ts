@@ -95,11 +95,16 @@ export class Proc {
   }
 
   async waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-    await waitUntil(`${this.name} to print ${pattern}`, () => {
-      if (pattern.test(this.out)) return true;
-      if (!this.running) throw new Error(`${this.name} exited: ${JSON.stringify(this.exitInfo)}\n${this.out}`);
-      return false;
-    }, timeoutMs);
+    await waitUntil(
+      `${this.name} to print ${pattern}`,
+      () => {
+        if (pattern.test(this.out)) return true;
+        if (!this.running)
+          throw new Error(`${this.name} exited: ${JSON.stringify(this.exitInfo)}\n${this.out}`);
+        return false;
+      },
+      timeoutMs,
+    );
   }
 
   /** Sends a signal and waits for the exit; SIGKILLs after `timeoutMs`. */
@@ -174,11 +179,15 @@ export class ControlPlane {
   }
 
   async waitReady(): Promise<void> {
-    await waitUntil("control plane /readyz", async () => {
-      if (!this.proc.running) throw new Error(`control plane exited:\n${this.proc.output}`);
-      const res = await fetch(`${this.httpUrl}/readyz`);
-      return res.status === 200;
-    }, 30_000);
+    await waitUntil(
+      "control plane /readyz",
+      async () => {
+        if (!this.proc.running) throw new Error(`control plane exited:\n${this.proc.output}`);
+        const res = await fetch(`${this.httpUrl}/readyz`);
+        return res.status === 200;
+      },
+      30_000,
+    );
   }
 
   get httpUrl(): string {
@@ -206,7 +215,12 @@ export class Api {
     readonly key: string | undefined,
   ) {}
 
-  async request<T = any>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const res = await fetch(`${this.baseUrl}${route}`, {
       method,
       headers: {
@@ -240,7 +254,11 @@ export class Api {
   }
 }
 
-export function startConnector(grpcAddress: string, token: string, env: Record<string, string> = {}): Proc {
+export function startConnector(
+  grpcAddress: string,
+  token: string,
+  env: Record<string, string> = {},
+): Proc {
   return launch("connector", entries.connector, {
     AIRLOCK_CONTROL_PLANE: grpcAddress,
     AIRLOCK_CONNECTOR_TOKEN: token,
@@ -276,7 +294,12 @@ export class Cli {
   run(args: string[], input?: string): CliResult {
     const res = spawnSync(process.execPath, [entries.cli, ...args], {
       cwd: repoRoot,
-      env: { PATH: process.env["PATH"] ?? "", HOME: tmpdir(), AIRLOCK_CONFIG: this.configPath, ...this.env },
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: tmpdir(),
+        AIRLOCK_CONFIG: this.configPath,
+        ...this.env,
+      },
       input,
       encoding: "utf8",
       timeout: 30_000,

@@ -74,7 +74,9 @@ describe("connector tokens", () => {
     const tokens = await cp.api().get("/api/v1/connectors/revoked-one/tokens");
     expect(tokens.body.items).toHaveLength(1);
     expect(tokens.text).not.toContain(token);
-    const revoke = await cp.api().delete(`/api/v1/connectors/revoked-one/tokens/${tokens.body.items[0].id}`);
+    const revoke = await cp
+      .api()
+      .delete(`/api/v1/connectors/revoked-one/tokens/${tokens.body.items[0].id}`);
     expect(revoke.status).toBe(204);
 
     const proc = connector(token);
@@ -134,7 +136,11 @@ describe("connector lifecycle", () => {
 
     const killed = await cp.proc.stop("SIGKILL");
     expect(killed.signal).toBe("SIGKILL");
-    await waitUntil("the connector to notice", () => /reconnect|disconnected|unavailable/i.test(proc.output), 10_000);
+    await waitUntil(
+      "the connector to notice",
+      () => /reconnect|disconnected|unavailable/i.test(proc.output),
+      10_000,
+    );
     await cp.restart();
 
     await waitUntil(
@@ -156,7 +162,11 @@ describe("connector lifecycle", () => {
     const exit = await proc.stop("SIGTERM");
     expect(exit.code).toBe(0);
     expect(proc.output).toMatch(/connector stopped/);
-    await waitUntil("graceful offline", async () => (await status("graceful")) === "offline", 5_000);
+    await waitUntil(
+      "graceful offline",
+      async () => (await status("graceful")) === "offline",
+      5_000,
+    );
   });
 
   it("deleting a connector in use by a connection is refused, naming the connection", async () => {

@@ -25,5 +25,9 @@ export interface CommandRequest {
 
 /** The decision made when no policy engine is configured yet: allow, recorded as such. */
 export function evaluateWithoutPolicies(_request: CommandRequest, _now: Date): Decision {
-  return { action: "allow", matchedRuleIds: [], reasons: ["no policy engine configured (issue 4)"] };
+  return {
+    action: "allow",
+    matchedRuleIds: [],
+    reasons: ["no policy engine configured (issue 4)"],
+  };
 }
