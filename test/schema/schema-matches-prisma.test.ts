@@ -54,9 +54,9 @@ describe("the migrated database matches schema.prisma", () => {
     const expected = await expectedFromSchemaPrisma();
     const actual = new Set(await repoDatabaseFacts());
     const plainIndexes = expected.filter((fact) => fact.startsWith("index "));
-    // user_groups(group_id), api_keys(user_id), connector_tokens(connector_id),
-    // connections(connector_id), sessions(user_id, started_at), sessions(connection_id, started_at)
-    expect(plainIndexes).toHaveLength(6);
+    const declared = (await readFile(path.join(REPO, "prisma/schema.prisma"), "utf8")).match(/@@index\(/g);
+    expect(declared?.length).toBeGreaterThan(0);
+    expect(plainIndexes).toHaveLength(declared!.length);
     expect(plainIndexes.filter((fact) => !actual.has(fact))).toEqual([]);
   });
 

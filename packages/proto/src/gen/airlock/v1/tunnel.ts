@@ -86,6 +86,17 @@ export interface OpenSession {
    */
   attachToken: string;
   target: TargetSpec | undefined;
+  /**
+   * Startup parameters the client asked for (application_name, client_encoding,
+   * DateStyle, options…), minus `user` and `database`, which come from the
+   * connection. The engine passes them to the target in its own startup.
+   */
+  startupParameters: { [key: string]: string };
+}
+
+export interface OpenSession_StartupParametersEntry {
+  key: string;
+  value: string;
 }
 
 export interface TargetSpec {
@@ -167,9 +178,16 @@ export interface GatewaySessionFrame {
     | //
       /** Bytes toward the target that the control plane decided to forward. */
       { $case: "data"; value: Chunk }
-    | { $case: "close"; value: SessionClose }
+    | { $case: "close"; value: SessionClose } //
+    /**
+     * Cancel whatever the target is running for this session (Postgres: a
+     * CancelRequest with the real backend key, which only the connector knows).
+     */
+    | { $case: "cancel"; value: CancelTarget }
     | undefined;
 }
+
+export interface CancelTarget {}
 
 function createBaseConnectorMessage(): ConnectorMessage {
   return { msg: undefined };
@@ -1127,7 +1145,7 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
 };
 
 function createBaseOpenSession(): OpenSession {
-  return { sessionId: "", attachToken: "", target: undefined };
+  return { sessionId: "", attachToken: "", target: undefined, startupParameters: {} };
 }
 
 export const OpenSession: MessageFns<OpenSession> = {
@@ -1141,6 +1159,14 @@ export const OpenSession: MessageFns<OpenSession> = {
     if (message.target !== undefined) {
       TargetSpec.encode(message.target, writer.uint32(26).fork()).join();
     }
+    globalThis.Object.entries(message.startupParameters).forEach(
+      ([key, value]: [string, string]) => {
+        OpenSession_StartupParametersEntry.encode(
+          { key: key as any, value },
+          writer.uint32(34).fork(),
+        ).join();
+      },
+    );
     return writer;
   },
 
@@ -1181,6 +1207,17 @@ export const OpenSession: MessageFns<OpenSession> = {
             message.target = TargetSpec.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = OpenSession_StartupParametersEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.startupParameters[entry4.key] = entry4.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1206,6 +1243,33 @@ export const OpenSession: MessageFns<OpenSession> = {
           ? globalThis.String(object.attach_token)
           : "",
       target: isSet(object.target) ? TargetSpec.fromJSON(object.target) : undefined,
+      startupParameters: isObject(object.startupParameters)
+        ? (globalThis.Object.entries(object.startupParameters) as [string, any][]).reduce(
+            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.String(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+        : isObject(object.startup_parameters)
+          ? (globalThis.Object.entries(object.startup_parameters) as [string, any][]).reduce(
+              (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+                globalThis.Object.defineProperty(acc, key, {
+                  value: globalThis.String(value),
+                  enumerable: true,
+                  configurable: true,
+                  writable: true,
+                });
+                return acc;
+              },
+              {},
+            )
+          : {},
     };
   },
 
@@ -1219,6 +1283,15 @@ export const OpenSession: MessageFns<OpenSession> = {
     }
     if (message.target !== undefined) {
       obj.target = TargetSpec.toJSON(message.target);
+    }
+    if (message.startupParameters) {
+      const entries = globalThis.Object.entries(message.startupParameters) as [string, string][];
+      if (entries.length > 0) {
+        obj.startupParameters = {};
+        entries.forEach(([k, v]) => {
+          obj.startupParameters[k] = v;
+        });
+      }
     }
     return obj;
   },
@@ -1234,6 +1307,106 @@ export const OpenSession: MessageFns<OpenSession> = {
       object.target !== undefined && object.target !== null
         ? TargetSpec.fromPartial(object.target)
         : undefined;
+    message.startupParameters = (
+      globalThis.Object.entries(object.startupParameters ?? {}) as [string, string][]
+    ).reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+      if (value !== undefined) {
+        acc[key] = globalThis.String(value);
+      }
+      return acc;
+    }, {});
+    return message;
+  },
+};
+
+function createBaseOpenSession_StartupParametersEntry(): OpenSession_StartupParametersEntry {
+  return { key: "", value: "" };
+}
+
+export const OpenSession_StartupParametersEntry: MessageFns<OpenSession_StartupParametersEntry> = {
+  encode(
+    message: OpenSession_StartupParametersEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSession_StartupParametersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSession_StartupParametersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSession_StartupParametersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: OpenSession_StartupParametersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenSession_StartupParametersEntry>, I>>(
+    base?: I,
+  ): OpenSession_StartupParametersEntry {
+    return OpenSession_StartupParametersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenSession_StartupParametersEntry>, I>>(
+    object: I,
+  ): OpenSession_StartupParametersEntry {
+    const message = createBaseOpenSession_StartupParametersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -2218,6 +2391,9 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
       case "close":
         SessionClose.encode(message.frame.value, writer.uint32(18).fork()).join();
         break;
+      case "cancel":
+        CancelTarget.encode(message.frame.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2251,6 +2427,17 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
             message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.frame = {
+              $case: "cancel",
+              value: CancelTarget.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2269,7 +2456,9 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
         ? { $case: "data", value: Chunk.fromJSON(object.data) }
         : isSet(object.close)
           ? { $case: "close", value: SessionClose.fromJSON(object.close) }
-          : undefined,
+          : isSet(object.cancel)
+            ? { $case: "cancel", value: CancelTarget.fromJSON(object.cancel) }
+            : undefined,
     };
   },
 
@@ -2279,6 +2468,8 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
       obj.data = Chunk.toJSON(message.frame.value);
     } else if (message.frame?.$case === "close") {
       obj.close = SessionClose.toJSON(message.frame.value);
+    } else if (message.frame?.$case === "cancel") {
+      obj.cancel = CancelTarget.toJSON(message.frame.value);
     }
     return obj;
   },
@@ -2303,7 +2494,65 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
         }
         break;
       }
+      case "cancel": {
+        if (object.frame?.value !== undefined && object.frame?.value !== null) {
+          message.frame = { $case: "cancel", value: CancelTarget.fromPartial(object.frame.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseCancelTarget(): CancelTarget {
+  return {};
+}
+
+export const CancelTarget: MessageFns<CancelTarget> = {
+  encode(_: CancelTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CancelTarget {
+    return {};
+  },
+
+  toJSON(_: CancelTarget): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelTarget>, I>>(base?: I): CancelTarget {
+    return CancelTarget.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelTarget>, I>>(_: I): CancelTarget {
+    const message = createBaseCancelTarget();
     return message;
   },
 };
