@@ -35,6 +35,11 @@ export interface TargetConnection {
   write(chunk: Buffer): Promise<void>;
   /** Releases the connection. Safe to call more than once. */
   close(): void;
+  /**
+   * Asks the target to cancel what this session is running (Postgres: a
+   * CancelRequest with the real backend key). Best effort; never throws.
+   */
+  cancel?(): Promise<void>;
 }
 
 export interface TargetEngine {

@@ -227,6 +227,9 @@ export class SessionRunner {
           break;
         case "close":
           return { by: "gateway", close: incoming.value, sendClose: false };
+        case "cancel":
+          void target.cancel?.();
+          break;
         case undefined:
           return {
             by: "connector",
