@@ -291,15 +291,29 @@ export class Cli {
     this.configPath = path.join(mkdtempSync(path.join(tmpdir(), "airlock-cli-")), "config.json");
   }
 
+  private get processEnv(): Record<string, string> {
+    return {
+      PATH: process.env["PATH"] ?? "",
+      HOME: tmpdir(),
+      AIRLOCK_CONFIG: this.configPath,
+      ...this.env,
+    };
+  }
+
+  /** Starts a long-running command (e.g. `connect`). */
+  spawn(args: string[]): Proc {
+    const child = spawn(process.execPath, [entries.cli, ...args], {
+      cwd: repoRoot,
+      env: this.processEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return new Proc(`airlock ${args[0] ?? ""}`, child);
+  }
+
   run(args: string[], input?: string): CliResult {
     const res = spawnSync(process.execPath, [entries.cli, ...args], {
       cwd: repoRoot,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: tmpdir(),
-        AIRLOCK_CONFIG: this.configPath,
-        ...this.env,
-      },
+      env: this.processEnv,
       input,
       encoding: "utf8",
       timeout: 30_000,
