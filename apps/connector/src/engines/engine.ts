@@ -17,6 +17,12 @@ export interface OpenTargetRequest {
   readonly spec: TargetSpec;
   /** Already resolved; engines never look secrets up themselves. */
   readonly credential: ResolvedCredential;
+  /**
+   * The client's startup parameters (application_name, client_encoding, …),
+   * without `user`, `database` and `replication`; engines without a startup
+   * of their own ignore them.
+   */
+  readonly startupParameters: Readonly<Record<string, string>>;
   /** Aborted when the session is closed before the target is up. */
   readonly signal: AbortSignal;
   readonly log: Logger;

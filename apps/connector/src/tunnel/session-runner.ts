@@ -128,6 +128,7 @@ export class SessionRunner {
       sessionId,
       spec,
       credential,
+      startupParameters: this.instruction.startupParameters,
       signal: this.abort.signal,
       log: this.log,
     });

@@ -1,11 +1,10 @@
-// The "postgres" engine. For now a plain TCP byte relay: the client's own
-// startup and authentication pass through to the server. Issue 3 replaces it
-// with a protocol engine (pg-wire) that authenticates with the connection's
-// credential and masks result rows before they leave the private network.
+// The "postgres" engine: a protocol engine (pg-wire) that logs in to the target
+// with the connection's credential and relays the session's bytes.
 
-import type { TargetEngine } from "../engine";
-import { TcpRelayEngine } from "../tcp-relay";
+import { PostgresEngine } from "./engine";
 
-export function createPostgresEngine(): TargetEngine {
-  return new TcpRelayEngine("postgres");
+export { PostgresEngine } from "./engine";
+
+export function createPostgresEngine(): PostgresEngine {
+  return new PostgresEngine();
 }
