@@ -23,6 +23,8 @@ export interface ConnectionFields {
   database: string | null;
   username: string | null;
   tags: Record<string, string>;
+  /** The engine settings as stored (see connection-options.ts). */
+  options: Record<string, string>;
 }
 
 const withConnector = { connector: { select: { id: true, name: true } } } as const;

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { IdOrName, Name, Timestamp } from "../validation/common.schemas";
+import { caCertificatesProblem } from "./ca-certificates";
+import { DEFAULT_SSL_MODE, SSL_MODES } from "./connection-options";
 
 const PORT_RULE = "expected an integer from 1 to 65535";
 export const ENV_REF_PATTERN = /^AIRLOCK_SECRET_[A-Z0-9_]{1,100}$/;
@@ -25,6 +27,43 @@ const Tags = z
   .record(TagKey, z.string().max(256))
   .refine((tags) => Object.keys(tags).length <= 50, { error: "at most 50 tags" });
 const ConnectorRef = IdOrName.describe("the connector's id or name");
+
+const SslMode = z.enum(SSL_MODES, {
+  error: `must be one of ${SSL_MODES.map((m) => `"${m}"`).join(", ")}`,
+});
+const MAX_PEM_CHARS = 65_536;
+const SslRootCert = z
+  .string()
+  .max(MAX_PEM_CHARS, { error: `must be at most ${MAX_PEM_CHARS} characters of PEM` })
+  .superRefine((pem, ctx) => {
+    const problem = caCertificatesProblem(pem);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .describe(
+    "PEM of the CA certificate(s) that verify the target; absent: the connector's system roots",
+  );
+const SslServerName = z
+  .string()
+  .regex(/^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?$/, {
+    error: "must be the DNS name the target's certificate is issued for, e.g. db.internal",
+  })
+  .describe("the name the target's certificate must carry (and the TLS SNI); absent: the host");
+
+/** Postgres TLS settings toward the target, like libpq's. */
+export const ConnectionOptionsInput = z.strictObject({
+  sslmode: SslMode.default(DEFAULT_SSL_MODE),
+  sslrootcert: SslRootCert.optional(),
+  sslservername: SslServerName.optional(),
+});
+export type ConnectionOptionsInput = z.output<typeof ConnectionOptionsInput>;
+
+/** PATCH: given keys replace, `null` clears sslrootcert or sslservername, absent keys stay. */
+export const ConnectionOptionsPatch = z.strictObject({
+  sslmode: SslMode.optional(),
+  sslrootcert: SslRootCert.nullable().optional(),
+  sslservername: SslServerName.nullable().optional(),
+});
+export type ConnectionOptionsPatch = z.output<typeof ConnectionOptionsPatch>;
 
 export const CredentialInput = z.discriminatedUnion(
   "source",
@@ -54,10 +93,14 @@ export const CreateConnectionBody = z.strictObject({
   username: Username.optional(),
   tags: Tags.optional(),
   credential: CredentialInput.optional(),
+  options: ConnectionOptionsInput.optional(),
 });
 export type CreateConnectionBody = z.output<typeof CreateConnectionBody>;
 
-/** Any subset of the fields; `null` clears database or username; credential and tags are replaced whole. */
+/**
+ * Any subset of the fields; `null` clears database or username; credential and tags are
+ * replaced whole; options are merged key by key.
+ */
 export const UpdateConnectionBody = z.strictObject({
   name: Name.optional(),
   type: Type.optional(),
@@ -68,6 +111,7 @@ export const UpdateConnectionBody = z.strictObject({
   username: Username.nullable().optional(),
   tags: Tags.optional(),
   credential: CredentialInput.optional(),
+  options: ConnectionOptionsPatch.optional(),
 });
 export type UpdateConnectionBody = z.output<typeof UpdateConnectionBody>;
 
@@ -80,6 +124,13 @@ export const CredentialView = z.discriminatedUnion("source", [
 ]);
 export type CredentialView = z.output<typeof CredentialView>;
 
+export const ConnectionOptionsView = z.object({
+  sslmode: z.enum(SSL_MODES),
+  sslrootcert: z.string().nullable(),
+  sslservername: z.string().nullable(),
+});
+export type ConnectionOptionsView = z.output<typeof ConnectionOptionsView>;
+
 export const ConnectionView = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -91,6 +142,7 @@ export const ConnectionView = z.object({
   username: z.string().nullable(),
   tags: z.record(z.string(), z.string()),
   credential: CredentialView,
+  options: ConnectionOptionsView,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

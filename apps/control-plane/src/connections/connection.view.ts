@@ -1,8 +1,12 @@
 import { iso } from "../validation/common.schemas";
+import { optionsOf } from "./connection-options";
 import type { ConnectionRecord } from "./connection.repository";
 import type { ConnectionView, CredentialView } from "./connection.schemas";
 
-/** The API representation: the credential's source (and env var name), never the secret. */
+/**
+ * The API representation: the credential's source (and env var name), never the secret.
+ * The options (TLS settings, a CA certificate) hold nothing secret.
+ */
 export function toConnectionView(row: ConnectionRecord): ConnectionView {
   return {
     id: row.id,
@@ -15,6 +19,7 @@ export function toConnectionView(row: ConnectionRecord): ConnectionView {
     username: row.username,
     tags: tagsOf(row.tags),
     credential: credentialView(row),
+    options: optionsOf(row.options),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

@@ -22,6 +22,7 @@ import type {
   CredentialInput,
   UpdateConnectionBody,
 } from "./connection.schemas";
+import { DEFAULT_OPTIONS, mergeOptions, optionsOf, storedOptions } from "./connection-options";
 import { toConnectionView } from "./connection.view";
 import { toTargetSpec } from "./target-spec";
 
@@ -58,6 +59,7 @@ export class ConnectionsService {
       database: input.database ?? null,
       username: input.username ?? null,
       tags: input.tags ?? {},
+      options: storedOptions(mergeOptions(DEFAULT_OPTIONS, input.options ?? {})),
     };
     const row = await this.connections.create(
       id,
@@ -80,6 +82,8 @@ export class ConnectionsService {
     if (patch.database !== undefined) fields.database = patch.database;
     if (patch.username !== undefined) fields.username = patch.username;
     if (patch.tags !== undefined) fields.tags = patch.tags;
+    if (patch.options !== undefined)
+      fields.options = storedOptions(mergeOptions(optionsOf(existing.options), patch.options));
     const credential =
       patch.credential === undefined
         ? undefined

@@ -1,5 +1,6 @@
 // The proto TargetSpec a connector needs to reach a connection's target.
 import type { Credential, TargetSpec } from "@airlock/proto";
+import { optionsOf, targetOptions } from "./connection-options";
 import type { ConnectionRecord } from "./connection.repository";
 
 export function toTargetSpec(row: ConnectionRecord, credential: Credential): TargetSpec {
@@ -10,6 +11,6 @@ export function toTargetSpec(row: ConnectionRecord, credential: Credential): Tar
     database: row.database ?? "",
     username: row.username ?? "",
     credential,
-    options: {},
+    options: targetOptions(optionsOf(row.options)),
   };
 }

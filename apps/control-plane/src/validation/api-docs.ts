@@ -1,6 +1,6 @@
 // Decorator helpers that feed zod schemas into the OpenAPI document.
 import { applyDecorators } from "@nestjs/common";
-import { ApiBearerAuth, ApiBody, ApiResponse } from "@nestjs/swagger";
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, type SchemaObject } from "@nestjs/swagger";
 import type { z } from "zod";
 import { ErrorResponse } from "./common.schemas";
 import { openApiSchema } from "./openapi";
@@ -10,6 +10,23 @@ const ERROR_SCHEMA = openApiSchema(ErrorResponse, "output");
 /** Request body documented from its zod schema. */
 export const DocBody = (schema: z.ZodType): MethodDecorator =>
   ApiBody({ schema: openApiSchema(schema, "input") });
+
+/** Query parameters documented from a zod object schema, one entry per property. */
+export const DocQuery = (schema: z.ZodObject): MethodDecorator => {
+  const json = openApiSchema(schema, "input");
+  const required = new Set(json.required ?? []);
+  const properties = Object.entries(json.properties ?? {}) as Array<[string, SchemaObject]>;
+  return applyDecorators(
+    ...properties.map(([name, property]) =>
+      ApiQuery({
+        name,
+        required: required.has(name),
+        schema: property,
+        ...(property.description === undefined ? {} : { description: property.description }),
+      }),
+    ),
+  );
+};
 
 /** A success response documented from its zod schema (or none, for 204). */
 export const DocResponse = (

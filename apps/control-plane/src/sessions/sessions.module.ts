@@ -1,0 +1,14 @@
+// Sessions: the read side of the recording (list, show with commands).
+import { Module } from "@nestjs/common";
+import { DbModule } from "../db/db.module";
+import { SessionsController } from "./sessions.controller";
+import { SessionsRepository } from "./sessions.repository";
+import { SessionsService } from "./sessions.service";
+
+@Module({
+  imports: [DbModule],
+  controllers: [SessionsController],
+  providers: [SessionsRepository, SessionsService],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

@@ -1,0 +1,108 @@
+// The control plane's environment contract: every bad variable is reported by name,
+// with the fix, and its value (often a secret) never appears in the message.
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { envSchema } from "../src/config/config.schema";
+import { loadConfig } from "../src/config/load-config";
+
+const valid: Record<string, string> = {
+  DATABASE_URL: "postgresql://airlock@127.0.0.1:5432/airlock",
+  AIRLOCK_MASTER_KEY: randomBytes(32).toString("base64"),
+  AIRLOCK_GRPC_INSECURE: "true",
+};
+
+function problemsFor(env: Record<string, string>): string[] {
+  const result = loadConfig(env);
+  return result.ok ? [] : result.problems;
+}
+
+// [variable, a bad value, the part of the value that must never be echoed]
+const badValues: Array<[variable: string, value: string, secret: string]> = [
+  ["DATABASE_URL", "mysql://root:Hunter2Secret@db/app", "Hunter2Secret"],
+  ["DATABASE_URL", "not a url Hunter2Secret", "Hunter2Secret"],
+  ["REDIS_URL", "http://:RedisSecret99@cache:6379", "RedisSecret99"],
+  ["AIRLOCK_HTTP_HOST", "bad host-MARKER1", "bad host-MARKER1"],
+  ["AIRLOCK_HTTP_PORT", "70001", "70001"],
+  ["AIRLOCK_HTTP_PORT", "http-MARKER2", "http-MARKER2"],
+  ["AIRLOCK_GRPC_HOST", "bad host-MARKER3", "bad host-MARKER3"],
+  ["AIRLOCK_GRPC_PORT", "-17", "-17"],
+  ["AIRLOCK_MASTER_KEY", "not-a-key-but-SECRET-VALUE-123", "SECRET-VALUE-123"],
+  ["AIRLOCK_MASTER_KEY", randomBytes(16).toString("hex"), ""],
+  ["AIRLOCK_MASTER_KEY", randomBytes(31).toString("base64"), ""],
+  ["AIRLOCK_BOOTSTRAP_ADMIN_KEY", "alk_key_short_SECRETSECRET", "SECRETSECRET"],
+  [
+    "AIRLOCK_BOOTSTRAP_ADMIN_KEY",
+    `alk_ctr_${randomBytes(6).toString("hex")}_${randomBytes(32).toString("base64url")}`,
+    "",
+  ],
+  ["AIRLOCK_GRPC_INSECURE", "yes-MARKER4", "yes-MARKER4"],
+  ["AIRLOCK_GRPC_MAX_MESSAGE_BYTES", "1234", "1234"],
+  ["AIRLOCK_GRPC_MAX_MESSAGE_BYTES", "many-MARKER5", "many-MARKER5"],
+  ["AIRLOCK_HEARTBEAT_INTERVAL_MS", "42", "42"],
+  ["AIRLOCK_HEARTBEAT_INTERVAL_MS", "1.5e3x", "1.5e3x"],
+  ["AIRLOCK_PG_MAX_FRAME_BYTES", "1024", "1024"],
+  ["AIRLOCK_PG_MAX_FRAME_BYTES", "big-MARKER7", "big-MARKER7"],
+  ["AIRLOCK_SESSION_OPEN_TIMEOUT_MS", "999", "999"],
+  ["AIRLOCK_SESSION_OPEN_TIMEOUT_MS", "soon-MARKER8", "soon-MARKER8"],
+  ["AIRLOCK_LOG_LEVEL", "verbose-MARKER6", "verbose-MARKER6"],
+];
+
+/** Variables the schema takes as any string: files and folders, checked elsewhere (or not at all). */
+const anyString = [
+  "AIRLOCK_GRPC_TLS_CERT_FILE",
+  "AIRLOCK_GRPC_TLS_KEY_FILE",
+  "AIRLOCK_GRPC_TLS_CLIENT_CA_FILE",
+  "AIRLOCK_MIGRATIONS_DIR",
+];
+
+describe("control plane config schema", () => {
+  it("accepts the minimal valid environment", () => {
+    expect(loadConfig(valid).ok).toBe(true);
+  });
+
+  it.each(badValues)("%s=%j is reported by name, without its value", (variable, value, secret) => {
+    const problems = problemsFor({ ...valid, [variable]: value });
+    const own = problems.filter((p) => p.startsWith(`${variable}: `));
+    expect(own).toHaveLength(1);
+    // Something beyond the name: what the variable must be.
+    expect(own[0]!.length).toBeGreaterThan(variable.length + 10);
+    for (const problem of problems) {
+      expect(problem).not.toContain(value);
+      if (secret !== "") expect(problem).not.toContain(secret);
+    }
+  });
+
+  it.each(["DATABASE_URL", "AIRLOCK_MASTER_KEY"])("%s is required and says so", (variable) => {
+    const { [variable]: _dropped, ...rest } = valid;
+    for (const env of [rest, { ...rest, [variable]: "" }]) {
+      const problems = problemsFor(env);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${variable}: is required`));
+    }
+  });
+
+  it("reports every bad variable of one environment at once", () => {
+    const problems = problemsFor({
+      ...valid,
+      AIRLOCK_HTTP_PORT: "x",
+      AIRLOCK_LOG_LEVEL: "y",
+      REDIS_URL: "z",
+    });
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual([
+      "AIRLOCK_HTTP_PORT",
+      "AIRLOCK_LOG_LEVEL",
+      "REDIS_URL",
+    ]);
+  });
+
+  it("treats an empty variable as unset (defaults apply)", () => {
+    const result = loadConfig({ ...valid, AIRLOCK_HTTP_PORT: "", AIRLOCK_LOG_LEVEL: "" });
+    expect(result.ok && result.config.http.port).toBe(8080);
+    expect(result.ok && result.config.logLevel).toBe("info");
+  });
+
+  it("covers every variable of the schema in this table", () => {
+    const tested = new Set([...badValues.map(([variable]) => variable), ...anyString]);
+    expect(Object.keys(envSchema.shape).filter((name) => !tested.has(name))).toEqual([]);
+  });
+});
