@@ -5,12 +5,17 @@ import { ProfileStore } from "./config/profile-store";
 import { resolveTarget, type Target } from "./config/target";
 import { AirlockApi } from "./http/airlock-api";
 import { ApiClient } from "./http/api-client";
+import { processSignals, type StopSignals } from "./io/signals";
 import { processTerminal, type Terminal } from "./io/terminal";
 
-/** What every command receives: environment, terminal, clock and HTTP, passed in rather than global. */
+/**
+ * What every command receives: environment, terminal, clock, HTTP and stop signals, passed in
+ * rather than global.
+ */
 export interface CliContext {
   readonly env: CliEnv;
   readonly term: Terminal;
+  readonly signals: StopSignals;
   readonly fetch: typeof fetch;
   readonly now: () => Date;
   readonly version: string;
@@ -20,6 +25,7 @@ export function processContext(term: Terminal = processTerminal()): CliContext {
   return {
     env: readCliEnv(),
     term,
+    signals: processSignals(),
     fetch: globalThis.fetch,
     now: () => new Date(),
     version: cliVersion(),

@@ -25,3 +25,13 @@ export class ConfigError extends CliError {}
 
 /** No API key is available for the selected profile. */
 export class NotLoggedInError extends CliError {}
+
+/**
+ * The command has already printed why it failed (e.g. a Postgres error with DETAIL and HINT
+ * lines); only the exit code is left to apply.
+ */
+export class ReportedError extends CliError {
+  constructor(exitCode = 1) {
+    super("(already reported)", exitCode);
+  }
+}

@@ -1,24 +1,30 @@
 import { Command, Help } from "commander";
 import { registerAdminConnections } from "./commands/admin-connections";
 import { registerAdminConnectors } from "./commands/admin-connectors";
+import { registerConnect } from "./commands/connect";
+import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
+import { registerSessions } from "./commands/sessions";
 import { registerWhoami } from "./commands/whoami";
 import type { CliContext } from "./context";
 
 const ENVIRONMENT_HELP = `
 Environment (for agents and CI; these take precedence over the config file):
-  AIRLOCK_URL       control plane URL
-  AIRLOCK_API_KEY   API key
-  AIRLOCK_PROFILE   profile to use when --profile is not given
-  AIRLOCK_CONFIG    config file (default: $XDG_CONFIG_HOME/airlock/config.json,
-                    else ~/.config/airlock/config.json)
-  AIRLOCK_DEBUG=1   print stack traces with errors
+  AIRLOCK_URL            control plane URL
+  AIRLOCK_API_KEY        API key
+  AIRLOCK_PROFILE        profile to use when --profile is not given
+  AIRLOCK_GRPC_ADDRESS   control plane gRPC address host:port, for connect and exec
+  AIRLOCK_GRPC_INSECURE  true: plaintext gRPC; false: TLS (default: the profile's choice)
+  AIRLOCK_GRPC_CA_FILE   PEM file of CA certificates to trust for gRPC over TLS
+  AIRLOCK_CONFIG         config file (default: $XDG_CONFIG_HOME/airlock/config.json,
+                         else ~/.config/airlock/config.json)
+  AIRLOCK_DEBUG=1        print stack traces with errors
 
 Exit codes: 0 success, 1 error, 2 usage error.`;
 
 /**
  * The whole command tree. Each command group registers itself from its own file under
- * commands/; later groups (connect, exec, review, sessions) are added the same way.
+ * commands/; later groups (review, …) are added the same way.
  */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("airlock")
@@ -49,6 +55,9 @@ export function buildProgram(ctx: CliContext): Command {
 
   registerLogin(program, ctx);
   registerWhoami(program, ctx);
+  registerConnect(program, ctx);
+  registerExec(program, ctx);
+  registerSessions(program, ctx);
 
   const admin = program
     .command("admin")

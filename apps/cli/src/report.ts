@@ -1,6 +1,6 @@
 import { CommanderError } from "commander";
 import type { CliEnv } from "./config/env";
-import { CliError } from "./errors";
+import { CliError, ReportedError } from "./errors";
 import { ApiError } from "./http/errors";
 import type { Terminal } from "./io/terminal";
 import { sanitize } from "./output/text";
@@ -11,7 +11,7 @@ import { sanitize } from "./output/text";
  */
 export function reportError(
   error: unknown,
-  term: Terminal,
+  term: Pick<Terminal, "err">,
   env: Pick<CliEnv, "debug" | "apiKey">,
 ): number {
   if (error instanceof CommanderError) {
@@ -20,6 +20,7 @@ export function reportError(
     if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
     return 2;
   }
+  if (error instanceof ReportedError) return error.exitCode;
   if (error instanceof CliError) {
     term.err(`error: ${sanitize(messageFor(error, env))}\n`);
     if (error.exitCode === 2) term.err("(add --help for usage)\n");

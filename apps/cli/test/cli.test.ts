@@ -19,6 +19,11 @@ const COMMANDS = [
   ["login"],
   ["logout"],
   ["whoami"],
+  ["connect"],
+  ["exec"],
+  ["sessions"],
+  ["sessions", "list"],
+  ["sessions", "show"],
   ["admin"],
   ["admin", "connectors"],
   ["admin", "connectors", "list"],
@@ -65,7 +70,11 @@ describe("airlock command line", () => {
       "login",
       "logout",
       "whoami",
+      "connect",
+      "exec",
+      "sessions",
       "admin",
+      "AIRLOCK_GRPC_ADDRESS",
       "AIRLOCK_URL",
       "AIRLOCK_API_KEY",
       "--profile",
@@ -223,5 +232,64 @@ describe("airlock command line", () => {
       AIRLOCK_API_KEY: "alk_key_0123456789ab_x",
     });
     expect(result.stderr).toContain("cannot reach the control plane");
+  });
+
+  describe("connect, exec and sessions refuse bad input before any request", () => {
+    const loggedIn = () => ({
+      ...env,
+      AIRLOCK_URL: "http://127.0.0.1:9",
+      AIRLOCK_API_KEY: "alk_key_0123456789ab_x",
+    });
+
+    it("connect: --port must be 0 to 65535", async () => {
+      const result = await run(["connect", "demo", "--port", "70000"], loggedIn());
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("integer from 0 to 65535");
+    });
+
+    it("exec: -c and -f together, nothing given at a terminal, or empty SQL", async () => {
+      const both = await run(["exec", "demo", "-c", "select 1", "-f", "x.sql"], loggedIn());
+      expect(both).toMatchObject({ code: 2, stdout: "" });
+      expect(both.stderr).toContain("either -c or -f, not both");
+
+      const tty = await run(["exec", "demo"], loggedIn(), { stdinIsTTY: true });
+      expect(tty.code).toBe(2);
+      expect(tty.stderr).toContain('give the SQL with -c "…", -f <file>, or on stdin');
+
+      expect((await run(["exec", "demo", "-c", "  "], loggedIn())).stderr).toContain("-c is empty");
+      expect((await run(["exec", "demo"], loggedIn(), { stdin: "\n" })).stderr).toContain(
+        "no SQL on stdin",
+      );
+      expect((await run(["exec", "demo", "-o", "yaml", "-c", "select 1"], loggedIn())).code).toBe(
+        2,
+      );
+    });
+
+    it("exec: names an unreadable SQL file", async () => {
+      const result = await run(["exec", "demo", "-f", join(dir, "missing.sql")], loggedIn());
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `cannot read the SQL file ${join(dir, "missing.sql")} (ENOENT)`,
+      );
+    });
+
+    it("exec: reads the SQL file before reaching the control plane", async () => {
+      writeFileSync(join(dir, "q.sql"), "select 1");
+      const port = await closedPort();
+      const result = await run(["exec", "demo", "-f", join(dir, "q.sql")], {
+        ...loggedIn(),
+        AIRLOCK_URL: `http://127.0.0.1:${port}`,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("cannot reach the control plane");
+    });
+
+    it("sessions list: --since and --limit are checked", async () => {
+      const since = await run(["sessions", "list", "--since", "yesterday"], loggedIn());
+      expect(since.code).toBe(2);
+      expect(since.stderr).toContain("--since: expected a duration like 30m");
+      const limit = await run(["sessions", "list", "--limit", "0"], loggedIn());
+      expect(limit.code).toBe(2);
+    });
   });
 });

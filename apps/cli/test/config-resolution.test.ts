@@ -62,6 +62,12 @@ describe("resolveTarget: environment over config file", () => {
       profile: "default",
       urlFrom: "AIRLOCK_URL",
       apiKeyFrom: "AIRLOCK_API_KEY",
+      grpc: {
+        address: "ci.example:8090",
+        insecure: false,
+        caFile: undefined,
+        addressFrom: "default",
+      },
     });
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkRootCertFile,
   type ConnectionFlags,
+  connectionOptions,
   createConnectionBody,
   parsePort,
   parseTags,
@@ -98,6 +100,62 @@ describe("connections update: flags → PATCH body", () => {
 
   it("refuses an update that changes nothing", () => {
     expect(() => updateConnectionBody({}, undefined)).toThrow(/^nothing to update/);
+  });
+});
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+describe("TLS flags → options", () => {
+  it("maps --sslmode, the --sslrootcert-file text and --sslservername on create", () => {
+    const body = createConnectionBody(
+      {
+        ...required,
+        sslmode: "verify-full",
+        sslrootcertFile: "/etc/ca.pem",
+        sslservername: "db.example.com",
+      },
+      undefined,
+      PEM,
+    );
+    expect(body.options).toEqual({
+      sslmode: "verify-full",
+      sslrootcert: PEM,
+      sslservername: "db.example.com",
+    });
+  });
+
+  it("sends no options when no TLS flag is given (server default: sslmode prefer)", () => {
+    expect(createConnectionBody(required, undefined)).not.toHaveProperty("options");
+  });
+
+  it("sends only the given TLS keys on update (the server merges them)", () => {
+    expect(updateConnectionBody({ sslmode: "require" }, undefined)).toEqual({
+      options: { sslmode: "require" },
+    });
+    expect(updateConnectionBody({ sslrootcertFile: "ca.pem" }, undefined, PEM)).toEqual({
+      options: { sslrootcert: PEM },
+    });
+  });
+
+  it("refuses an unknown sslmode", () => {
+    expect(() => connectionOptions({ sslmode: "verify-ca" }, undefined)).toThrow(
+      new UsageError(
+        'invalid --sslmode "verify-ca": expected one of disable, prefer, require, verify-full',
+      ),
+    );
+  });
+
+  it("accepts a PEM certificate file and refuses other files, naming the path", () => {
+    expect(checkRootCertFile(PEM, "ca.pem")).toBe(PEM);
+    expect(() => checkRootCertFile("hello", "notes.txt")).toThrow(
+      /--sslrootcert-file notes\.txt is not a PEM certificate file/,
+    );
+    expect(() =>
+      checkRootCertFile(
+        `${PEM}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n`,
+        "both.pem",
+      ),
+    ).toThrow(/--sslrootcert-file both\.pem holds a private key/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CommanderError } from "commander";
-import { UsageError } from "../src/errors";
+import { ReportedError, UsageError } from "../src/errors";
 import { apiErrorFrom, unreachableFrom } from "../src/http/errors";
 import { reportError } from "../src/report";
 
@@ -11,11 +11,17 @@ function report(error: unknown, env: { debug?: boolean; apiKey?: string } = {}) 
   let err = "";
   const code = reportError(
     error,
-    { out: () => {}, err: (t) => void (err += t), readSecret: () => Promise.resolve("") },
+    { err: (t) => void (err += t) },
     { debug: env.debug ?? false, apiKey: env.apiKey },
   );
   return { code, err };
 }
+
+describe("errors a command already printed", () => {
+  it("only set the exit code", () => {
+    expect(report(new ReportedError(1))).toEqual({ code: 1, err: "" });
+  });
+});
 
 describe("API error bodies → one line", () => {
   it("shows the server's message with the request and status", () => {

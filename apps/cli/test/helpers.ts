@@ -23,7 +23,7 @@ export interface Captured {
  */
 export function captureContext(
   env: Record<string, string | undefined>,
-  options: { stdin?: string; now?: Date } = {},
+  options: { stdin?: string; stdinIsTTY?: boolean; columns?: number; now?: Date } = {},
 ): Captured {
   let out = "";
   let err = "";
@@ -33,7 +33,12 @@ export function captureContext(
       out: (text) => void (out += text),
       err: (text) => void (err += text),
       readSecret: () => Promise.resolve((options.stdin ?? "").replace(/\r?\n$/, "")),
+      readInput: () => Promise.resolve(options.stdin ?? ""),
+      stdinIsTTY: options.stdinIsTTY ?? options.stdin === undefined,
+      columns: options.columns,
     },
+    // No signal ever arrives in unit tests.
+    signals: { onStop: () => () => undefined },
     fetch: globalThis.fetch,
     now: () => options.now ?? new Date(),
     version: "0.0.0-test",
@@ -44,7 +49,7 @@ export function captureContext(
 export async function run(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { stdin?: string } = {},
+  options: { stdin?: string; stdinIsTTY?: boolean } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const captured = captureContext(env, options);
   const code = await runCli(captured.ctx, args);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { type CliContext, connect } from "../context";
 import { UsageError } from "../errors";
@@ -5,6 +6,7 @@ import type { CredentialInput } from "../http/schemas";
 import { outputOption } from "../output/format-option";
 import { connectionDetails, connectionTable } from "../views/connections";
 import {
+  checkRootCertFile,
   collect,
   CONNECTOR_ENV_PREFIX,
   type ConnectionFlags,
@@ -12,6 +14,7 @@ import {
   type CredentialPlan,
   parsePort,
   planCredential,
+  SSL_MODES,
   updateConnectionBody,
 } from "./connection-flags";
 import { commonOptions, emit, quoted } from "./shared";
@@ -58,6 +61,7 @@ export function registerAdminConnections(admin: Command, ctx: CliContext): void 
     .option("--port <port>", "target port (default: 5432 for postgres)", parsePort);
   addTargetOptions(create, "tag for policies, repeatable: --tag env=prod --tag team=data");
   addCredentialOptions(create, "default: none");
+  addTlsOptions(create, "default: sslmode prefer, the connector's system roots, the host name");
   create
     .addOption(outputOption())
     .addHelpText(
@@ -71,7 +75,7 @@ Examples:
     )
     .action(async (flags: ConnectionFlags, cmd: Command) => {
       const credential = await resolveCredential(ctx, planCredential(flags));
-      const body = createConnectionBody(flags, credential);
+      const body = createConnectionBody(flags, credential, readRootCert(flags));
       const { api } = connect(ctx, commonOptions(cmd).profile);
       const connection = await api.createConnection(body);
       emit(
@@ -98,11 +102,12 @@ Examples:
     .option("--clear-username", "unset the user name")
     .option("--clear-tags", "remove all tags");
   addCredentialOptions(update, "default: unchanged");
+  addTlsOptions(update, "each unchanged unless given");
   update
     .addOption(outputOption())
     .action(async (idOrName: string, flags: ConnectionFlags, cmd: Command) => {
       const credential = await resolveCredential(ctx, planCredential(flags));
-      const patch = updateConnectionBody(flags, credential);
+      const patch = updateConnectionBody(flags, credential, readRootCert(flags));
       const { api } = connect(ctx, commonOptions(cmd).profile);
       const connection = await api.updateConnection(idOrName, patch);
       emit(
@@ -152,6 +157,41 @@ function addCredentialOptions(cmd: Command, whenAbsent: string): void {
     new Option("--password <value>").hideHelp(),
   ];
   for (const option of options) cmd.addOption(option.helpGroup(group));
+}
+
+function addTlsOptions(cmd: Command, whenAbsent: string): void {
+  const group = `TLS to the target (${whenAbsent}):`;
+  const options = [
+    new Option(
+      "--sslmode <mode>",
+      "how the connector secures its connection to the target, as libpq's sslmode",
+    ).choices(SSL_MODES),
+    new Option(
+      "--sslrootcert-file <path>",
+      "PEM file of the CA certificate(s) that verify the target (sent as text; verify-full without it uses the connector's system roots)",
+    ),
+    new Option(
+      "--sslservername <name>",
+      "the name the target's certificate must carry (and the SNI), when it differs from --host",
+    ),
+  ];
+  for (const option of options) cmd.addOption(option.helpGroup(group));
+}
+
+/** The text of --sslrootcert-file, read here so the server receives the PEM itself. */
+function readRootCert(flags: ConnectionFlags): string | undefined {
+  const file = flags.sslrootcertFile;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new UsageError(
+      `--sslrootcert-file: cannot read ${file} (${typeof code === "string" ? code : "unreadable"})`,
+    );
+  }
+  return checkRootCertFile(text, file);
 }
 
 async function resolveCredential(

@@ -3,7 +3,8 @@ import { type CliContext, connect } from "../context";
 import type { ConnectorTokenInfo } from "../http/schemas";
 import { outputOption } from "../output/format-option";
 import { connectorDetails, connectorTable, connectorTokenTable } from "../views/connectors";
-import { connectorStartCommand, DEFAULT_GRPC_PORT, grpcAddressFor } from "./connector-start";
+import type { Target } from "../config/target";
+import { connectorStartCommand, DEFAULT_GRPC_PORT } from "./connector-start";
 import { commonOptions, emit, quoted } from "./shared";
 
 interface GrpcOptions {
@@ -38,7 +39,7 @@ export function registerAdminConnectors(admin: Command, ctx: CliContext): void {
     .action(async (name: string, options: GrpcOptions, cmd: Command) => {
       const { api, target } = connect(ctx, commonOptions(cmd).profile);
       const { connector, token } = await api.createConnector(name);
-      const startCommand = startCommandFor(target.url, options, token);
+      const startCommand = startCommandFor(target, options, token);
       emit(ctx, cmd, { connector, token, startCommand }, () =>
         [
           `Created connector ${quoted(connector.name)}.\n`,
@@ -86,7 +87,7 @@ function registerTokenCommands(connectors: Command, ctx: CliContext): void {
     .action(async (connector: string, options: GrpcOptions, cmd: Command) => {
       const { api, target } = connect(ctx, commonOptions(cmd).profile);
       const { tokenInfo, token } = await api.createConnectorToken(connector);
-      const startCommand = startCommandFor(target.url, options, token);
+      const startCommand = startCommandFor(target, options, token);
       emit(ctx, cmd, { tokenInfo, token, startCommand }, () =>
         [
           `Created token ${tokenInfo.id} for connector ${quoted(connector)}.\n`,
@@ -125,13 +126,13 @@ function registerTokenCommands(connectors: Command, ctx: CliContext): void {
 function grpcAddressOption(): Option {
   return new Option(
     "--grpc-address <host:port>",
-    `control plane gRPC address for the start command (default: the URL's host, port ${DEFAULT_GRPC_PORT})`,
+    `control plane gRPC address for the start command (default: the profile's, else the URL's host, port ${DEFAULT_GRPC_PORT})`,
   );
 }
 
-function startCommandFor(restUrl: string, options: GrpcOptions, token: string): string {
-  const grpcAddress = options.grpcAddress ?? grpcAddressFor(restUrl);
-  return connectorStartCommand({ grpcAddress, token, restUrl });
+function startCommandFor(target: Target, options: GrpcOptions, token: string): string {
+  const grpcAddress = options.grpcAddress ?? target.grpc.address;
+  return connectorStartCommand({ grpcAddress, token, restUrl: target.url });
 }
 
 function tokenBlock(token: string, startCommand: string): string {

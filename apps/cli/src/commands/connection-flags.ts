@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from "commander";
 import { UsageError } from "../errors";
-import type { ConnectionInput, ConnectionPatch, CredentialInput } from "../http/schemas";
+import type {
+  ConnectionInput,
+  ConnectionOptionsInput,
+  ConnectionPatch,
+  CredentialInput,
+  SslMode,
+} from "../http/schemas";
 
 /** The flags of `admin connections create|update`, as commander hands them over. */
 export interface ConnectionFlags {
@@ -22,7 +28,13 @@ export interface ConnectionFlags {
   credential?: boolean;
   /** Hidden trap for `--password <value>`, which is refused. */
   password?: string;
+  sslmode?: string;
+  /** A path: the command reads the PEM and sends its text. */
+  sslrootcertFile?: string;
+  sslservername?: string;
 }
+
+export const SSL_MODES: readonly SslMode[] = ["disable", "prefer", "require", "verify-full"];
 
 /** How the credential will be obtained, decided from the flags alone. */
 export type CredentialPlan =
@@ -88,6 +100,7 @@ function checkEnvRef(envRef: string): string {
 export function createConnectionBody(
   flags: ConnectionFlags,
   credential: CredentialInput | undefined,
+  sslrootcert?: string,
 ): ConnectionInput {
   const missing = (["name", "connector", "host"] as const).filter(
     (key) => flags[key] === undefined,
@@ -103,13 +116,14 @@ export function createConnectionBody(
     host: flags.host as string,
     port: flags.port ?? DEFAULT_PORT[type],
   };
-  return withOptionalFields(body, flags, credential);
+  return withOptionalFields(body, flags, credential, sslrootcert);
 }
 
 /** The PATCH body for `connections update`: only what the flags change. */
 export function updateConnectionBody(
   flags: ConnectionFlags,
   credential: CredentialInput | undefined,
+  sslrootcert?: string,
 ): ConnectionPatch {
   refuseBoth(
     flags.clearTags === true,
@@ -138,11 +152,11 @@ export function updateConnectionBody(
   if (flags.clearTags === true) patch.tags = {};
   if (flags.clearDatabase === true) patch.database = null;
   if (flags.clearUsername === true) patch.username = null;
-  const result = withOptionalFields(patch, flags, credential);
+  const result = withOptionalFields(patch, flags, credential, sslrootcert);
   if (Object.keys(result).length === 0) {
     throw new UsageError(
       "nothing to update: pass at least one of --name, --connector, --host, --port, --database, --username, " +
-        "--tag, a --clear-… flag or a credential option",
+        "--tag, --sslmode, --sslrootcert-file, --sslservername, a --clear-… flag or a credential option",
     );
   }
   return result;
@@ -156,13 +170,61 @@ function withOptionalFields<T extends ConnectionPatch>(
   body: T,
   flags: ConnectionFlags,
   credential: CredentialInput | undefined,
+  sslrootcert: string | undefined,
 ): T {
   const result: T = { ...body };
   if (flags.database !== undefined) result.database = flags.database;
   if (flags.username !== undefined) result.username = flags.username;
   if (flags.tag !== undefined && flags.tag.length > 0) result.tags = parseTags(flags.tag);
   if (credential !== undefined) result.credential = credential;
+  const options = connectionOptions(flags, sslrootcert);
+  if (options !== undefined) result.options = options;
   return result;
+}
+
+/**
+ * The TLS options the flags set, or undefined when none is given (create: the server's
+ * default, sslmode prefer; update: unchanged — the server merges options key by key).
+ * `sslrootcert` is the text of the --sslrootcert-file, read by the command.
+ */
+export function connectionOptions(
+  flags: ConnectionFlags,
+  sslrootcert: string | undefined,
+): ConnectionOptionsInput | undefined {
+  if (flags.sslrootcertFile !== undefined && sslrootcert === undefined) {
+    throw new Error("--sslrootcert-file was given but its content was not read");
+  }
+  const options: ConnectionOptionsInput = {};
+  if (flags.sslmode !== undefined) options.sslmode = sslMode(flags.sslmode);
+  if (sslrootcert !== undefined) options.sslrootcert = sslrootcert;
+  if (flags.sslservername !== undefined) options.sslservername = flags.sslservername;
+  return Object.keys(options).length === 0 ? undefined : options;
+}
+
+function sslMode(value: string): SslMode {
+  const mode = SSL_MODES.find((m) => m === value);
+  if (mode === undefined) {
+    throw new UsageError(`invalid --sslmode "${value}": expected one of ${SSL_MODES.join(", ")}`);
+  }
+  return mode;
+}
+
+/**
+ * Checks the text of --sslrootcert-file before it is sent: PEM certificates only, never a
+ * private key (which the server would store and show). The server parses the certificates.
+ */
+export function checkRootCertFile(text: string, file: string): string {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
+    throw new UsageError(
+      `--sslrootcert-file ${file} holds a private key; give the file with only the CA certificate(s)`,
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(
+      `--sslrootcert-file ${file} is not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" line)`,
+    );
+  }
+  return text;
 }
 
 function connectionType(type: string): ConnectionInput["type"] {

@@ -1,10 +1,4 @@
-/** The control plane's gRPC port when the REST URL says nothing about it (DESIGN.md §6). */
-export const DEFAULT_GRPC_PORT = 8090;
-
-/** `host:8090` from the REST URL's host; IPv6 hosts keep their brackets. */
-export function grpcAddressFor(restUrl: string): string {
-  return `${new URL(restUrl).hostname}:${DEFAULT_GRPC_PORT}`;
-}
+export { DEFAULT_GRPC_PORT, grpcAddressFor } from "../config/grpc-target";
 
 /**
  * The command that starts a connector with a fresh token, run from the repository root.

@@ -1,5 +1,13 @@
 import type { Command } from "commander";
-import type { ConfigFile } from "../config/config-file";
+import type { ConfigFile, StoredProfile } from "../config/config-file";
+import type { CliEnv } from "../config/env";
+import {
+  DEFAULT_GRPC_PORT,
+  defaultGrpcInsecure,
+  grpcAddressFor,
+  grpcAddressProblem,
+  isLoopbackHost,
+} from "../config/grpc-target";
 import { DEFAULT_URL, normalizeUrl, selectProfile } from "../config/target";
 import { apiFor, type CliContext, profileStore } from "../context";
 import { CliError, UsageError } from "../errors";
@@ -9,6 +17,8 @@ import { commonOptions, quoted } from "./shared";
 interface LoginOptions {
   apiKey: string;
   url?: string;
+  grpcAddress?: string;
+  grpcInsecure?: boolean;
 }
 
 export function registerLogin(program: Command, ctx: CliContext): void {
@@ -23,11 +33,22 @@ export function registerLogin(program: Command, ctx: CliContext): void {
       "--url <url>",
       `control plane URL (default: AIRLOCK_URL, the profile's URL, else ${DEFAULT_URL})`,
     )
+    .option(
+      "--grpc-address <host:port>",
+      `control plane gRPC address for connect and exec (default: AIRLOCK_GRPC_ADDRESS, else the URL's host, port ${DEFAULT_GRPC_PORT})`,
+    )
+    .option(
+      "--grpc-insecure",
+      "use plaintext gRPC (default only for an http:// URL on this machine: localhost, 127.x, ::1)",
+    )
+    .option("--no-grpc-insecure", "use TLS for gRPC even next to a plain-http local URL")
     .addHelpText(
       "after",
       `
-The key is checked with GET /api/v1/identity/whoami, then saved with the URL under the
-profile (--profile, else the current one, else "default"), which becomes the current profile.
+The key is checked with GET /api/v1/identity/whoami, then saved with the URL and the gRPC
+address under the profile (--profile, else the current one, else "default"), which becomes
+the current profile. gRPC uses TLS with the system's CA certificates unless --grpc-insecure;
+set AIRLOCK_GRPC_CA_FILE to trust a private CA.
 
 Examples:
   airlock login --api-key - < ~/airlock-key.txt
@@ -60,6 +81,7 @@ async function login(ctx: CliContext, cmd: Command, options: LoginOptions): Prom
     options.url !== undefined ? "--url" : ctx.env.url !== undefined ? "AIRLOCK_URL" : "the URL",
   );
   warnIfPlainHttp(ctx, url);
+  const grpc = grpcSettings(ctx.env, options, url, config.profiles[profile]);
 
   let me;
   try {
@@ -73,8 +95,10 @@ async function login(ctx: CliContext, cmd: Command, options: LoginOptions): Prom
     throw error;
   }
 
-  store.update((current) => withProfile(current, profile, url, apiKey));
+  store.update((current) => withProfile(current, profile, { url, apiKey, ...grpc }));
   ctx.term.out(`Logged in to ${url} as ${me.user.name} (${me.user.role})\n`);
+  ctx.term.out(`gRPC gateway: ${grpc.grpcAddress} (${grpc.grpcInsecure ? "plaintext" : "TLS"})\n`);
+  warnIfPlaintextGrpc(ctx, grpc);
   if (config.current !== undefined && config.current !== profile) {
     ctx.term.err(`Profile ${quoted(profile)} is now the current profile.\n`);
   }
@@ -96,11 +120,43 @@ async function readApiKey(ctx: CliContext, value: string): Promise<string> {
   return key;
 }
 
-function withProfile(config: ConfigFile, profile: string, url: string, apiKey: string): ConfigFile {
+/**
+ * What to store about gRPC: the flags, else the environment, else what the profile already
+ * holds for the same URL, else defaults derived from the URL.
+ */
+export function grpcSettings(
+  env: CliEnv,
+  options: Pick<LoginOptions, "grpcAddress" | "grpcInsecure">,
+  url: string,
+  existing: StoredProfile | undefined,
+): { grpcAddress: string; grpcInsecure: boolean } {
+  const given = options.grpcAddress ?? env.grpcAddress;
+  if (given !== undefined) {
+    const problem = grpcAddressProblem(given);
+    const flag = options.grpcAddress !== undefined ? "--grpc-address" : "AIRLOCK_GRPC_ADDRESS";
+    if (problem !== undefined) throw new UsageError(`${flag}: ${problem}`);
+  }
+  const sameUrl = existing !== undefined && existing.url.replace(/\/+$/, "") === url;
+  const envInsecure = typeof env.grpcInsecure === "boolean" ? env.grpcInsecure : undefined;
+  return {
+    grpcAddress: given ?? (sameUrl ? existing.grpcAddress : undefined) ?? grpcAddressFor(url),
+    grpcInsecure:
+      options.grpcInsecure ??
+      envInsecure ??
+      (sameUrl ? existing.grpcInsecure : undefined) ??
+      (env.grpcCaFile !== undefined ? false : defaultGrpcInsecure(url)),
+  };
+}
+
+function withProfile(
+  config: ConfigFile,
+  profile: string,
+  fields: Required<Pick<StoredProfile, "url" | "apiKey" | "grpcAddress" | "grpcInsecure">>,
+): ConfigFile {
   return {
     ...config,
     current: profile,
-    profiles: { ...config.profiles, [profile]: { ...config.profiles[profile], url, apiKey } },
+    profiles: { ...config.profiles, [profile]: { ...config.profiles[profile], ...fields } },
   };
 }
 
@@ -126,10 +182,21 @@ function logout(ctx: CliContext, cmd: Command): void {
   }
 }
 
+function warnIfPlaintextGrpc(
+  ctx: CliContext,
+  grpc: { grpcAddress: string; grpcInsecure: boolean },
+): void {
+  const host = grpc.grpcAddress.replace(/:\d+$/, "");
+  if (grpc.grpcInsecure && !isLoopbackHost(host)) {
+    ctx.term.err(
+      `warning: gRPC to ${grpc.grpcAddress} is plaintext, so the API key and your queries cross the network unencrypted; drop --grpc-insecure to use TLS\n`,
+    );
+  }
+}
+
 function warnIfPlainHttp(ctx: CliContext, url: string): void {
   const { protocol, hostname } = new URL(url);
-  const loopback = hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
-  if (protocol === "http:" && !loopback) {
+  if (protocol === "http:" && !isLoopbackHost(hostname)) {
     ctx.term.err(
       `warning: ${url} is plain http, so the API key crosses the network unencrypted; prefer https\n`,
     );

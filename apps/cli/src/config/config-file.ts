@@ -7,6 +7,10 @@ const ProfileSchema = z.looseObject({
   url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
   // Absent after `airlock logout`: the profile keeps its URL for the next login.
   apiKey: z.string().min(1).optional(),
+  // The control plane's gRPC address (`host:port`) and whether to dial it without TLS.
+  // Absent in profiles written before `airlock connect` existed: derived from `url` then.
+  grpcAddress: z.string().min(1).optional(),
+  grpcInsecure: z.boolean().optional(),
 });
 
 /**

@@ -17,6 +17,9 @@ const EnvSchema = z.object({
   AIRLOCK_PROFILE: optionalString,
   AIRLOCK_CONFIG: optionalString,
   AIRLOCK_DEBUG: optionalString,
+  AIRLOCK_GRPC_ADDRESS: optionalString,
+  AIRLOCK_GRPC_INSECURE: optionalString,
+  AIRLOCK_GRPC_CA_FILE: optionalString,
   XDG_CONFIG_HOME: optionalString,
   HOME: optionalString,
 });
@@ -34,6 +37,15 @@ export interface CliEnv {
   readonly configPathIsCustom: boolean;
   /** AIRLOCK_DEBUG=1: print stacks with errors. */
   readonly debug: boolean;
+  /** AIRLOCK_GRPC_ADDRESS (`host:port`); takes precedence over the profile's gRPC address. */
+  readonly grpcAddress: string | undefined;
+  /**
+   * AIRLOCK_GRPC_INSECURE: true/false forces plaintext gRPC or TLS; unset leaves it to the
+   * profile (or the default). Any other value is kept as given so that the CLI can name it.
+   */
+  readonly grpcInsecure: boolean | string | undefined;
+  /** AIRLOCK_GRPC_CA_FILE: a PEM file of CA certificates to trust for the gRPC TLS connection. */
+  readonly grpcCaFile: string | undefined;
   /**
    * Reads one named variable, for `--password-from-env VAR`. Kept here so that this module
    * stays the only reader of the environment.
@@ -50,12 +62,27 @@ export function readCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
     profile: env.AIRLOCK_PROFILE,
     configPath: custom ?? defaultConfigPath(env.XDG_CONFIG_HOME, env.HOME),
     configPathIsCustom: custom !== undefined,
-    debug: ["1", "true", "yes"].includes((env.AIRLOCK_DEBUG ?? "").toLowerCase()),
+    debug: isTrue(env.AIRLOCK_DEBUG),
+    grpcAddress: env.AIRLOCK_GRPC_ADDRESS?.trim(),
+    grpcInsecure: booleanOrRaw(env.AIRLOCK_GRPC_INSECURE),
+    grpcCaFile: env.AIRLOCK_GRPC_CA_FILE,
     lookup: (name) => {
       const value = source[name];
       return value === "" ? undefined : value;
     },
   };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return ["1", "true", "yes"].includes((value ?? "").toLowerCase());
+}
+
+function booleanOrRaw(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.trim().toLowerCase();
+  if (["1", "true", "yes"].includes(lower)) return true;
+  if (["0", "false", "no"].includes(lower)) return false;
+  return value;
 }
 
 /** `$XDG_CONFIG_HOME/airlock/config.json`, else `~/.config/airlock/config.json`. */

@@ -1,6 +1,7 @@
 import { ConfigError, NotLoggedInError, UsageError } from "../errors";
 import { type ConfigFile, PROFILE_NAME } from "./config-file";
 import type { CliEnv } from "./env";
+import { type GrpcTarget, resolveGrpcTarget } from "./grpc-target";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -11,6 +12,8 @@ export interface Target {
   readonly profile: string;
   readonly urlFrom: "AIRLOCK_URL" | "profile" | "default";
   readonly apiKeyFrom: "AIRLOCK_API_KEY" | "profile";
+  /** The gRPC side (ClientGateway) used by `connect` and `exec`. */
+  readonly grpc: GrpcTarget;
 }
 
 /** `--profile` beats AIRLOCK_PROFILE beats the file's `current` beats "default". */
@@ -70,6 +73,7 @@ export function resolveTarget(
     profile,
     urlFrom,
     apiKeyFrom: env.apiKey !== undefined ? "AIRLOCK_API_KEY" : "profile",
+    grpc: resolveGrpcTarget(env, url, stored, profile),
   };
 }
 

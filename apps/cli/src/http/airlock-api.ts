@@ -11,6 +11,11 @@ import {
   CreatedConnectorSchema,
   CreatedConnectorTokenSchema,
   itemsOf,
+  type SessionDetail,
+  SessionDetailSchema,
+  type SessionPage,
+  SessionPageSchema,
+  type SessionQuery,
   type Whoami,
   WhoamiSchema,
 } from "./schemas";
@@ -78,5 +83,18 @@ export class AirlockApi {
 
   deleteConnection(idOrName: string): Promise<void> {
     return this.http.delete(`/api/v1/connections/${seg(idOrName)}`);
+  }
+
+  listSessions(query: SessionQuery): Promise<SessionPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const search = params.size > 0 ? `?${params.toString()}` : "";
+    return this.http.get(`/api/v1/sessions${search}`, SessionPageSchema);
+  }
+
+  getSession(id: string): Promise<SessionDetail> {
+    return this.http.get(`/api/v1/sessions/${seg(id)}`, SessionDetailSchema);
   }
 }

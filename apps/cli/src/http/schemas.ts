@@ -57,6 +57,14 @@ export const CredentialSchema = z.object({
 });
 export type Credential = z.infer<typeof CredentialSchema>;
 
+/** Postgres TLS settings toward the target; a CA certificate is not secret. */
+export const ConnectionOptionsSchema = z.looseObject({
+  sslmode: z.string().nullish(),
+  sslrootcert: z.string().nullish(),
+  sslservername: z.string().nullish(),
+});
+export type ConnectionOptions = z.infer<typeof ConnectionOptionsSchema>;
+
 export const ConnectionSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
@@ -68,6 +76,8 @@ export const ConnectionSchema = z.looseObject({
   username: z.string().nullish(),
   tags: z.record(z.string(), z.string()).nullish(),
   credential: CredentialSchema,
+  /** TLS settings toward the target; absent from control planes older than the postgres path. */
+  options: ConnectionOptionsSchema.nullish(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -88,14 +98,89 @@ export interface ConnectionInput {
   username?: string;
   tags?: Record<string, string>;
   credential?: CredentialInput;
+  options?: ConnectionOptionsInput;
 }
-/** PATCH body: any subset; `null` clears database or username; tags and credential are replaced whole. */
+/**
+ * PATCH body: any subset; `null` clears database or username; tags and credential are
+ * replaced whole; options are merged key by key (`null` clears sslrootcert or sslservername).
+ */
 export type ConnectionPatch = Partial<Omit<ConnectionInput, "database" | "username">> & {
   database?: string | null;
   username?: string | null;
 };
 
+export type SslMode = "disable" | "prefer" | "require" | "verify-full";
+/** Postgres TLS settings toward the target; sslrootcert is the PEM text (not a path). */
+export interface ConnectionOptionsInput {
+  sslmode?: SslMode;
+  sslrootcert?: string;
+  sslservername?: string;
+}
+
 export type CredentialInput =
   | { source: "none" }
   | { source: "stored"; password: string }
   | { source: "connector_env"; envRef: string };
+
+/** `Session` of the sessions API (docs/design/0002-postgres-path.md). */
+export const SessionSchema = z.looseObject({
+  id: z.string(),
+  user: z.looseObject({ id: z.string(), name: z.string(), kind: z.string().nullish() }),
+  // The name is kept when the connection or connector is deleted; the id may then be null.
+  connection: z.looseObject({ id: z.string().nullish(), name: z.string() }).nullish(),
+  connector: z.looseObject({ id: z.string().nullish(), name: z.string().nullish() }).nullish(),
+  protocol: z.string(),
+  clientAddress: z.string().nullish(),
+  status: z.string(),
+  startedAt: timestamp,
+  endedAt: optionalTimestamp,
+  closeCode: z.string().nullish(),
+  closeReason: z.string().nullish(),
+  commandCount: z.number().nullish(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** `Command` of the sessions API: one recorded command of a session. */
+export const SessionCommandSchema = z.looseObject({
+  seq: z.number(),
+  protocol: z.string(),
+  sql: z.string(),
+  // Extended protocol: text values as strings, binary ones as {"hex": "…"}.
+  params: z.array(z.unknown()).nullish(),
+  decision: z.string(),
+  ruleIds: z.array(z.string()).nullish(),
+  reasons: z.array(z.string()).nullish(),
+  status: z.string(),
+  receivedAt: timestamp,
+  completedAt: optionalTimestamp,
+  durationMs: z.number().nullish(),
+  rowCount: z.number().nullish(),
+  commandTag: z.string().nullish(),
+  errorCode: z.string().nullish(),
+  errorMessage: z.string().nullish(),
+  copyDirection: z.string().nullish(),
+  copyBytes: z.number().nullish(),
+});
+export type SessionCommand = z.infer<typeof SessionCommandSchema>;
+
+export const SessionDetailSchema = SessionSchema.extend({
+  commands: z.array(SessionCommandSchema),
+});
+export type SessionDetail = z.infer<typeof SessionDetailSchema>;
+
+export const SessionPageSchema = z.object({
+  items: z.array(SessionSchema),
+  nextCursor: z.string().nullish(),
+});
+export type SessionPage = z.infer<typeof SessionPageSchema>;
+
+/** Query of GET /sessions; `from`/`to` are ISO times, paging is keyset through `cursor`. */
+export interface SessionQuery {
+  user?: string;
+  connection?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}

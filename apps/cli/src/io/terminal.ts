@@ -9,6 +9,12 @@ export interface Terminal {
    * or a line typed at a hidden prompt when stdin is a terminal. Strips the final newline.
    */
   readSecret(prompt: string): Promise<string>;
+  /** Reads all of stdin as UTF-8 (for `airlock exec` without -c or -f). */
+  readInput(): Promise<string>;
+  /** True when stdin is a terminal, i.e. nothing is piped in. */
+  readonly stdinIsTTY: boolean;
+  /** The width of stdout when it is a terminal; undefined when it is piped or redirected. */
+  readonly columns: number | undefined;
 }
 
 export function processTerminal(): Terminal {
@@ -18,7 +24,14 @@ export function processTerminal(): Terminal {
     readSecret: (prompt) =>
       process.stdin.isTTY
         ? readHidden(prompt, process.stdin, process.stderr)
-        : readAll(process.stdin),
+        : readAll(process.stdin).then((text) => text.replace(/\r?\n$/, "")),
+    readInput: () => readAll(process.stdin),
+    get stdinIsTTY() {
+      return process.stdin.isTTY === true;
+    },
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
   };
 }
 
@@ -27,9 +40,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) {
     chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   }
-  return Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** A prompt whose input is not echoed (raw mode), so the secret does not show on screen. */

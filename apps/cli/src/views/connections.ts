@@ -1,4 +1,4 @@
-import type { Connection, Credential } from "../http/schemas";
+import type { Connection, ConnectionOptions, Credential } from "../http/schemas";
 import { renderDetails } from "../output/details";
 import { type Column, renderTable } from "../output/table";
 import { orDash } from "../output/text";
@@ -27,6 +27,9 @@ export function connectionDetails(c: Connection, now: Date): string {
     ["Database", orDash(c.database)],
     ["User", orDash(c.username)],
     ["Credential", credentialDescription(c.credential)],
+    ["TLS mode", c.options?.sslmode ?? "prefer"],
+    ["TLS CA", rootCertLabel(c.options)],
+    ["TLS name", c.options?.sslservername ?? `${c.host} (the host)`],
     ["Tags", orDash(tagsLabel(c.tags, ", "))],
     ["Created", formatTimestamp(c.createdAt, now)],
     ["Updated", formatTimestamp(c.updatedAt, now)],
@@ -56,6 +59,14 @@ function credentialDescription(credential: Credential): string {
     default:
       return credential.source;
   }
+}
+
+/** Which CAs the connector trusts for this target; the PEM itself only with --output json. */
+export function rootCertLabel(options: ConnectionOptions | null | undefined): string {
+  const pem = options?.sslrootcert;
+  if (pem === null || pem === undefined || pem === "") return "the connector's system roots";
+  const count = pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+  return `${count} certificate${count === 1 ? "" : "s"} (PEM; shown with --output json)`;
 }
 
 export function tagsLabel(

@@ -2,7 +2,10 @@ import type { Target } from "../config/target";
 import type { Whoami } from "../http/schemas";
 import { renderDetails } from "../output/details";
 
-export function whoamiDetails(me: Whoami, target: Target): string {
+export function whoamiDetails(
+  me: Whoami,
+  target: Pick<Target, "url" | "profile" | "apiKeyFrom">,
+): string {
   const groups = me.groups.map((g) => (typeof g === "string" ? g : g.name));
   return renderDetails([
     ["User", me.user.name],
@@ -15,7 +18,7 @@ export function whoamiDetails(me: Whoami, target: Target): string {
   ]);
 }
 
-function credentialsSource(target: Target): string {
+function credentialsSource(target: Pick<Target, "profile" | "apiKeyFrom">): string {
   return target.apiKeyFrom === "AIRLOCK_API_KEY"
     ? "AIRLOCK_API_KEY environment variable"
     : `profile "${target.profile}"`;
