@@ -6,9 +6,12 @@ import type { AppConfig } from "./config/config.types";
 import { ConnectionsModule } from "./connections/connections.module";
 import { ConnectorsModule } from "./connectors/connectors.module";
 import { HttpErrorFilter } from "./errors/http-error.filter";
+import { GatewayModule } from "./gateway/gateway.module";
 import { GrpcModule } from "./grpc/grpc.module";
 import { HealthModule } from "./health/health.module";
 import { IdentityModule } from "./identity/identity.module";
+import { RecordingModule } from "./recording/recording.module";
+import { SessionsModule } from "./sessions/sessions.module";
 
 @Module({})
 export class AppModule {
@@ -21,6 +24,9 @@ export class AppModule {
         IdentityModule,
         ConnectorsModule,
         ConnectionsModule,
+        SessionsModule,
+        RecordingModule,
+        GatewayModule,
         GrpcModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -101,6 +101,22 @@ export const envSchema = z.object({
       .min(100, { error: "must be a whole number of milliseconds from 100 to 300000" })
       .max(300_000, { error: "must be a whole number of milliseconds from 100 to 300000" }),
   ).transform((v) => v ?? 5000),
+  AIRLOCK_PG_MAX_FRAME_BYTES: optional(
+    z.coerce
+      .number({ error: "must be a whole number of bytes from 1048576 to 1073741824" })
+      .int({ error: "must be a whole number of bytes from 1048576 to 1073741824" })
+      .min(1024 * 1024, { error: "must be a whole number of bytes from 1048576 to 1073741824" })
+      .max(1024 * 1024 * 1024, {
+        error: "must be a whole number of bytes from 1048576 to 1073741824",
+      }),
+  ).transform((v) => v ?? 64 * 1024 * 1024),
+  AIRLOCK_SESSION_OPEN_TIMEOUT_MS: optional(
+    z.coerce
+      .number({ error: "must be a whole number of milliseconds from 1000 to 300000" })
+      .int({ error: "must be a whole number of milliseconds from 1000 to 300000" })
+      .min(1000, { error: "must be a whole number of milliseconds from 1000 to 300000" })
+      .max(300_000, { error: "must be a whole number of milliseconds from 1000 to 300000" }),
+  ).transform((v) => v ?? 15_000),
   AIRLOCK_LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",

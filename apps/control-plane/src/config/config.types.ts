@@ -28,6 +28,12 @@ export interface AppConfig {
   /** `alk_key_…`; an admin is ensured to hold it. Secret. */
   bootstrapAdminKey: string | null;
   heartbeatIntervalMs: number;
+  postgres: {
+    /** Largest Postgres frame a client may send (AIRLOCK_PG_MAX_FRAME_BYTES). */
+    maxFrameBytes: number;
+  };
+  /** How long a session may take from the client's startup to the target being up. */
+  sessionOpenTimeoutMs: number;
   logLevel: LogLevel;
   /** Explicit migrations folder; null means "find prisma/migrations upwards". */
   migrationsDir: string | null;

@@ -113,6 +113,8 @@ function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
     masterKey: env.AIRLOCK_MASTER_KEY,
     bootstrapAdminKey: env.AIRLOCK_BOOTSTRAP_ADMIN_KEY ?? null,
     heartbeatIntervalMs: env.AIRLOCK_HEARTBEAT_INTERVAL_MS,
+    postgres: { maxFrameBytes: env.AIRLOCK_PG_MAX_FRAME_BYTES },
+    sessionOpenTimeoutMs: env.AIRLOCK_SESSION_OPEN_TIMEOUT_MS,
     logLevel: env.AIRLOCK_LOG_LEVEL,
     migrationsDir:
       env.AIRLOCK_MIGRATIONS_DIR === undefined ? null : path.resolve(env.AIRLOCK_MIGRATIONS_DIR),

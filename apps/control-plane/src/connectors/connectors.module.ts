@@ -10,6 +10,7 @@ import { ConnectorsFacade } from "./connectors.facade";
 import { ConnectorsService } from "./connectors.service";
 import { ConnectorTunnelService } from "./tunnel/connector-tunnel.service";
 import { ControlRegistry } from "./tunnel/control-registry";
+import { SessionAttachments } from "./tunnel/session-attachments";
 
 @Module({
   imports: [DbModule],
@@ -20,6 +21,7 @@ import { ControlRegistry } from "./tunnel/control-registry";
     ConnectorsService,
     ConnectorTokensService,
     ControlRegistry,
+    SessionAttachments,
     ConnectorTunnelService,
     ConnectorsFacade,
   ],

@@ -1,7 +1,6 @@
-// ClientGateway (the CLI's side). Sessions arrive with issue 3; until then every
-// call is authenticated first — a bad key gets UNAUTHENTICATED — then answered
-// UNIMPLEMENTED.
-import { status as GrpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
+// ClientGateway (the CLI's side): every call is authenticated first — a bad key
+// gets UNAUTHENTICATED — then served by the gateway (src/gateway).
+import type { ServerDuplexStream } from "@grpc/grpc-js";
 import {
   type ClientFrame,
   type ClientGatewayServer,
@@ -12,9 +11,11 @@ import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
 import { ROOT_LOGGER } from "../config/config.tokens";
 import { Unauthenticated } from "../errors/domain-errors";
+import { GatewayService } from "../gateway/gateway.service";
+import type { Principal } from "../identity/auth/principal";
 import { IdentityService } from "../identity/identity.service";
 import type { GrpcServiceBinding } from "./grpc-binding";
-import { bearerOf, endWithError, endWithStatus } from "./grpc-call";
+import { bearerOf, endWithError } from "./grpc-call";
 
 @Injectable()
 export class ClientGatewayService {
@@ -22,6 +23,7 @@ export class ClientGatewayService {
 
   constructor(
     private readonly identity: IdentityService,
+    private readonly gateway: GatewayService,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: "gateway" });
@@ -33,28 +35,27 @@ export class ClientGatewayService {
       name: "airlock.v1.ClientGateway",
       definition: ClientGatewayDefinition,
       implementation,
+      beforeStop: () => this.gateway.stop(),
     };
   }
 
   private connect(call: ServerDuplexStream<ClientFrame, GatewayFrame>): void {
     call.on("error", () => undefined);
     void this.authenticate(call).then(
-      () =>
-        endWithStatus(call, {
-          code: GrpcStatus.UNIMPLEMENTED,
-          details: "ClientGateway.Connect arrives with issue 3",
-        }),
+      (principal) => this.gateway.connect(call, principal),
       (err: unknown) => endWithError(call, err, this.logger),
     );
   }
 
-  private async authenticate(call: ServerDuplexStream<ClientFrame, GatewayFrame>): Promise<void> {
+  private async authenticate(
+    call: ServerDuplexStream<ClientFrame, GatewayFrame>,
+  ): Promise<Principal> {
     const token = bearerOf(call.metadata);
     if (token === undefined) {
       throw new Unauthenticated(
         "missing `authorization: Bearer <API key>` metadata; log in with the airlock CLI first",
       );
     }
-    await this.identity.authenticateApiKey(token);
+    return this.identity.authenticateApiKey(token);
   }
 }

@@ -5,6 +5,8 @@ export interface GrpcServiceBinding {
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Before the server stops: end long-lived calls cleanly (bounded by the caller). */
+  beforeStop?(): Promise<void>;
   /** After the server stopped taking calls: finish bookkeeping (bounded by the caller). */
   drain?(): Promise<void>;
 }

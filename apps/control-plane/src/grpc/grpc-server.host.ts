@@ -1,6 +1,7 @@
 // Owns the @grpc/grpc-js Server: binds at application bootstrap (before HTTP
-// listens), stops before the HTTP server and the store close. Connected connectors
-// are told nothing special on shutdown: their streams end and they reconnect.
+// listens), stops before the HTTP server and the store close. Live sessions are
+// ended first (beforeStop: clients get 57P01); connected connectors are told
+// nothing special: their streams end and they reconnect.
 import { Server, setLogger } from "@grpc/grpc-js";
 import {
   Inject,
@@ -20,6 +21,8 @@ import { hostPort, serverCredentials } from "./grpc-credentials";
 const GRACE_MS = 1000;
 /** How long shutdown waits for bookkeeping writes after that. */
 const DRAIN_MS = 2000;
+/** How long services get to end their long-lived calls (sessions) before the server stops. */
+const BEFORE_STOP_MS = 4000;
 
 @Injectable()
 export class GrpcServerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -96,6 +99,10 @@ export class GrpcServerHost implements OnApplicationBootstrap, BeforeApplication
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (server === undefined) return;
+    await withTimeout(
+      Promise.all(this.bindings.map((b) => (b.beforeStop ? b.beforeStop() : Promise.resolve()))),
+      BEFORE_STOP_MS,
+    );
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();

@@ -1,23 +1,28 @@
 // The ConnectorTunnel gRPC service: builds one ControlChannel per Control call and
-// keeps track of their background writes so shutdown can wait for them.
-import { status as GrpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
+// keeps track of their background writes so shutdown can wait for them; hands each
+// Session call, once it attached, to the session waiting for it.
 import {
   type ConnectorSessionFrame,
   type ConnectorTunnelServer,
   ConnectorTunnelService as ConnectorTunnelDefinition,
-  type GatewaySessionFrame,
 } from "@airlock/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
 import { APP_CONFIG, ROOT_LOGGER } from "../../config/config.tokens";
 import type { AppConfig } from "../../config/config.types";
+import { InvalidInput, NotFound } from "../../errors/domain-errors";
+import { FrameReader, TIMED_OUT } from "../../grpc/frame-reader";
 import type { GrpcServiceBinding } from "../../grpc/grpc-binding";
-import { bearerOf, endWithError, endWithStatus } from "../../grpc/grpc-call";
+import { bearerOf, endWithError } from "../../grpc/grpc-call";
 import { CONTROL_PLANE_VERSION } from "../../version";
 import { ConnectorTokensService } from "../connector-tokens.service";
 import { ConnectorRepository } from "../connector.repository";
 import { type ControlCall, ControlChannel } from "./control-channel";
 import { ControlRegistry } from "./control-registry";
+import { type SessionCall, SessionAttachments } from "./session-attachments";
+
+/** How long a connector has to send `attach` on a new Session stream. */
+export const ATTACH_TIMEOUT_MS = 10_000;
 
 @Injectable()
 export class ConnectorTunnelService {
@@ -30,6 +35,7 @@ export class ConnectorTunnelService {
     private readonly tokens: ConnectorTokensService,
     private readonly connectors: ConnectorRepository,
     private readonly registry: ControlRegistry,
+    private readonly attachments: SessionAttachments,
   ) {
     this.logger = root.child({ component: "tunnel" });
   }
@@ -52,6 +58,7 @@ export class ConnectorTunnelService {
       tokens: this.tokens,
       connectors: this.connectors,
       registry: this.registry,
+      attachments: this.attachments,
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       controlPlaneVersion: CONTROL_PLANE_VERSION,
       logger: this.logger,
@@ -60,19 +67,37 @@ export class ConnectorTunnelService {
     this.track(channel.run());
   }
 
-  /** Session streams arrive with issue 3; until then: authenticate, then UNIMPLEMENTED. */
-  private session(call: ServerDuplexStream<ConnectorSessionFrame, GatewaySessionFrame>): void {
+  /** authenticate → `attach` within ATTACH_TIMEOUT_MS → handed to the waiting session. */
+  private session(call: SessionCall): void {
     call.on("error", () => undefined);
-    this.track(
-      this.tokens.authenticate(bearerOf(call.metadata)).then(
-        () =>
-          endWithStatus(call, {
-            code: GrpcStatus.UNIMPLEMENTED,
-            details: "ConnectorTunnel.Session arrives with issue 3",
-          }),
-        (err: unknown) => endWithError(call, err, this.logger),
-      ),
-    );
+    this.track(this.attach(call).catch((err: unknown) => endWithError(call, err, this.logger)));
+  }
+
+  private async attach(call: SessionCall): Promise<void> {
+    const auth = await this.tokens.authenticate(bearerOf(call.metadata));
+    const frames = new FrameReader<ConnectorSessionFrame>(call);
+    const first = await frames.nextWithin(ATTACH_TIMEOUT_MS);
+    if (first === TIMED_OUT) {
+      throw new InvalidInput(
+        `expected attach as the first session frame within ${ATTACH_TIMEOUT_MS / 1000} s`,
+      );
+    }
+    if (first === undefined) return;
+    if (first.frame?.$case !== "attach") {
+      throw new InvalidInput(
+        `the first session frame must be attach, got ${first.frame?.$case ?? "an empty frame"}`,
+      );
+    }
+    const { sessionId, attachToken } = first.frame.value;
+    if (!this.attachments.attach(sessionId, attachToken, auth.connectorId, { call, frames })) {
+      this.logger.warn(
+        { connector: auth.connectorName, sessionId },
+        "refused a session stream nobody waits for",
+      );
+      throw new NotFound(
+        `no session ${sessionId} is waiting for connector "${auth.connectorName}" (it timed out, ended, or the attach token does not match)`,
+      );
+    }
   }
 
   private track(work: Promise<unknown>): void {

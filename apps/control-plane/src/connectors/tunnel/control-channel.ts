@@ -22,6 +22,7 @@ import { bearerOf, endWithError, endWithStatus } from "../../grpc/grpc-call";
 import type { ConnectorAuth, ConnectorTokensService } from "../connector-tokens.service";
 import type { ConnectorRepository } from "../connector.repository";
 import type { ControlRegistry, LiveControl } from "./control-registry";
+import type { SessionAttachments } from "./session-attachments";
 import { validateHello } from "./hello";
 
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -32,6 +33,7 @@ export interface ControlChannelDeps {
   tokens: ConnectorTokensService;
   connectors: ConnectorRepository;
   registry: ControlRegistry;
+  attachments: SessionAttachments;
   heartbeatIntervalMs: number;
   controlPlaneVersion: string;
   logger: Logger;
@@ -164,10 +166,14 @@ export class ControlChannel implements LiveControl {
         this.logger.info({ reason: msg.value.reason }, "connector is draining");
         return;
       case "sessionOpenFailed":
-        // Sessions arrive with issue 3, which routes this to the waiting session.
         this.logger.warn(
           { sessionId: msg.value.sessionId, message: msg.value.message },
           "connector could not open a session",
+        );
+        this.deps.attachments.fail(
+          msg.value.sessionId,
+          this.requireAuth().connectorId,
+          msg.value.message,
         );
         return;
     }

@@ -1,6 +1,7 @@
 // The live control streams of THIS replica: connectorId → stream. The newest
 // stream of a connector wins (see ControlChannel.replacedBy for what the older one
-// is told). Issue 3 sends open_session / close_session through sendInstruction.
+// is told). Sessions send open_session / close_session through sendInstruction and
+// learn through onGone() that a connector has no live control stream any more.
 import { Injectable } from "@nestjs/common";
 import type { ControlInstruction } from "@airlock/proto";
 import { Unavailable } from "../../errors/domain-errors";
@@ -18,9 +19,13 @@ export interface LiveControl {
   replacedBy(newer: LiveControl & { readonly hostname: string; readonly instanceId: string }): void;
 }
 
+/** Called when a connector's current control stream ended (not when a newer one replaced it). */
+export type GoneListener = (connectorId: string, connectorName: string) => void;
+
 @Injectable()
 export class ControlRegistry {
   private readonly live = new Map<string, LiveControl>();
+  private readonly goneListeners = new Set<GoneListener>();
 
   /** Makes `stream` the connector's current stream; returns the one it replaced. */
   register(stream: LiveControl): LiveControl | undefined {
@@ -33,7 +38,15 @@ export class ControlRegistry {
   unregister(stream: LiveControl): boolean {
     if (this.live.get(stream.connectorId) !== stream) return false;
     this.live.delete(stream.connectorId);
+    for (const listener of [...this.goneListeners])
+      listener(stream.connectorId, stream.connectorName);
     return true;
+  }
+
+  /** Subscribes to connectors going away; returns the unsubscribe function. */
+  onGone(listener: GoneListener): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
   }
 
   isConnected(connectorId: string): boolean {

@@ -1,0 +1,215 @@
+// ClientGateway.Connect after authentication: the `open` frame names the
+// connection, the client's startup phase is read, and a PostgresSession runs.
+// A CancelRequest is routed to the session holding that key. Tracks the live
+// sessions so SIGTERM can end each with 57P01 before the gRPC server stops.
+import { CloseCode, type ClientOpen } from "@airlock/proto";
+import { FrontendParser, SqlState } from "@airlock/pg-wire";
+import { Inject, Injectable } from "@nestjs/common";
+import type { Logger } from "pino";
+import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
+import type { AppConfig } from "../config/config.types";
+import { ConnectionsService } from "../connections/connections.service";
+import { ConnectorsFacade } from "../connectors/connectors.facade";
+import { NotFound } from "../errors/domain-errors";
+import { TIMED_OUT } from "../grpc/frame-reader";
+import type { Principal } from "../identity/auth/principal";
+import { IdentityService } from "../identity/identity.service";
+import { RecordingService } from "../recording/recording.service";
+import { CancelKeys } from "./cancel-keys";
+import { type ClientCall, ClientStream } from "./client-stream";
+import type { SessionFacts } from "./decision";
+import { PostgresSession, type SessionRoute } from "./postgres/postgres-session";
+import { readStartup } from "./postgres/startup-phase";
+import { fatal } from "./session-ending";
+
+/** How long the CLI has to send `open` after the call started. */
+export const OPEN_TIMEOUT_MS = 10_000;
+/** How long a client has for its startup packet (Postgres' authentication_timeout). */
+export const STARTUP_TIMEOUT_MS = 60_000;
+
+@Injectable()
+export class GatewayService {
+  private readonly logger: Logger;
+  private readonly sessions = new Map<PostgresSession, Promise<void>>();
+  /** Calls not (yet) running a session: reading `open` or the startup phase. */
+  private readonly arriving = new Set<ClientStream>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) root: Logger,
+    private readonly connectors: ConnectorsFacade,
+    private readonly connections: ConnectionsService,
+    private readonly identity: IdentityService,
+    private readonly recording: RecordingService,
+    private readonly cancelKeys: CancelKeys,
+  ) {
+    this.logger = root.child({ component: "gateway" });
+  }
+
+  /** Serves one authenticated ClientGateway.Connect call to its end; never rejects. */
+  async connect(call: ClientCall, principal: Principal): Promise<void> {
+    const client = new ClientStream(call);
+    if (this.stopping !== undefined) {
+      client.close(CloseCode.CLOSE_CODE_SHUTTING_DOWN, "Airlock control plane is shutting down");
+      return;
+    }
+    this.arriving.add(client);
+    let session: PostgresSession | undefined;
+    try {
+      session = await this.prepare(client, principal);
+    } catch (err) {
+      this.logger.error({ err, peer: client.peer }, "gateway call failed");
+      client.close(
+        CloseCode.CLOSE_CODE_INTERNAL,
+        "internal error; the control plane log has the details",
+      );
+    } finally {
+      this.arriving.delete(client);
+    }
+    if (session === undefined) return;
+    // Shutdown began while the call was arriving: the session ends at once (57P01).
+    if (this.stopping !== undefined) session.shutdown();
+    const run = session.run();
+    this.sessions.set(session, run);
+    try {
+      await run;
+    } finally {
+      this.sessions.delete(session);
+    }
+  }
+
+  /** SIGTERM: refuse new calls, end every session (57P01) and wait for their records. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const client of this.arriving) {
+      client.close(CloseCode.CLOSE_CODE_SHUTTING_DOWN, "Airlock control plane is shutting down");
+    }
+    const running = [...this.sessions];
+    for (const [session] of running) session.shutdown();
+    await Promise.allSettled(running.map(([, done]) => done));
+    if (running.length > 0)
+      this.logger.info({ sessions: running.length }, "sessions ended for shutdown");
+  }
+
+  /** `open`, the connection, the startup phase → a session to run (or undefined: handled). */
+  private async prepare(
+    client: ClientStream,
+    principal: Principal,
+  ): Promise<PostgresSession | undefined> {
+    const open = await this.readOpen(client);
+    if (open === undefined) return undefined;
+    const route = await this.resolve(client, open);
+    if (route === undefined) return undefined;
+    const parser = new FrontendParser({ maxFrameBytes: this.config.postgres.maxFrameBytes });
+    const startup = await readStartup(client, parser, STARTUP_TIMEOUT_MS);
+    switch (startup.kind) {
+      case "ended":
+        client.close(CloseCode.CLOSE_CODE_NORMAL, "client quit");
+        return undefined;
+      case "protocolError":
+        this.logger.info(
+          { peer: client.peer, problem: startup.problem },
+          "client refused before startup: protocol error",
+        );
+        void client
+          .sendData(fatal(SqlState.protocolViolation, startup.problem))
+          ?.catch(() => undefined);
+        client.close(CloseCode.CLOSE_CODE_INVALID_INPUT, `protocol error: ${startup.problem}`);
+        return undefined;
+      case "cancel":
+        this.cancel(principal, startup.processId, startup.secretKey);
+        client.close(CloseCode.CLOSE_CODE_NORMAL, "cancel request handled");
+        return undefined;
+      case "startup":
+        break;
+    }
+    const facts: SessionFacts = {
+      userId: principal.userId,
+      groups: (await this.identity.whoami(principal)).groups,
+      connection: { name: route.connection.name, tags: route.connection.tags },
+    };
+    return new PostgresSession(
+      {
+        connectors: this.connectors,
+        connections: this.connections,
+        recording: this.recording,
+        cancelKeys: this.cancelKeys,
+        logger: this.logger.child({ user: principal.userName }),
+        openTimeoutMs: this.config.sessionOpenTimeoutMs,
+      },
+      client,
+      route,
+      facts,
+      {
+        message: startup.message,
+        leftover: startup.leftover,
+        parser,
+        clientAddress: open.clientAddress === "" ? client.peer : open.clientAddress,
+      },
+    );
+  }
+
+  private async readOpen(client: ClientStream): Promise<ClientOpen | undefined> {
+    const first = await client.frames.nextWithin(OPEN_TIMEOUT_MS);
+    if (first === undefined) {
+      client.close(CloseCode.CLOSE_CODE_NORMAL, "client quit");
+      return undefined;
+    }
+    if (first === TIMED_OUT || first.frame?.$case !== "open") {
+      const what = first === TIMED_OUT ? "nothing" : (first.frame?.$case ?? "an empty frame");
+      client.close(
+        CloseCode.CLOSE_CODE_INVALID_INPUT,
+        `expected open as the first frame within ${OPEN_TIMEOUT_MS / 1000} s, got ${what}`,
+      );
+      return undefined;
+    }
+    const open = first.frame.value;
+    if (open.protocol !== "postgres") {
+      client.close(
+        CloseCode.CLOSE_CODE_INVALID_INPUT,
+        `protocol "${open.protocol}" is not served yet; only postgres is`,
+      );
+      return undefined;
+    }
+    return open;
+  }
+
+  private async resolve(client: ClientStream, open: ClientOpen): Promise<SessionRoute | undefined> {
+    let connection;
+    try {
+      connection = await this.connections.get(open.connection);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      client.close(
+        CloseCode.CLOSE_CODE_NOT_FOUND,
+        `no connection "${open.connection.slice(0, 200)}"`,
+      );
+      return undefined;
+    }
+    if (connection.type !== open.protocol) {
+      client.close(
+        CloseCode.CLOSE_CODE_INVALID_INPUT,
+        `connection "${connection.name}" is a ${connection.type} connection, not ${open.protocol}`,
+      );
+      return undefined;
+    }
+    return {
+      connection: { id: connection.id, name: connection.name, tags: connection.tags },
+      connector: connection.connector,
+    };
+  }
+
+  private cancel(principal: Principal, processId: number, secretKey: number): void {
+    const session = this.cancelKeys.find({ processId, secretKey });
+    if (session === undefined || session.userId !== principal.userId) {
+      this.logger.info({ user: principal.userName }, "cancel request for an unknown key ignored");
+      return;
+    }
+    session.cancelRunningCommand();
+  }
+}

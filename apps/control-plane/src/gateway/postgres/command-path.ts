@@ -1,0 +1,364 @@
+// Frontend → target: every message the client sends after startup is parsed, every
+// command goes through decide(), its record is made durable, and only then are its
+// bytes forwarded (invariant 1). Extended-protocol messages are held until Sync or
+// Flush and forwarded as one chunk. COPY data flows as it comes.
+//
+// When the gateway answers a command itself (refused, or not recordable) it first
+// waits until everything forwarded before has been answered, so the client sees
+// responses in the order it sent its messages.
+import { performance } from "node:perf_hooks";
+import {
+  assertNever,
+  encodeErrorResponse,
+  encodeReadyForQuery,
+  type FrontendMessage,
+  type FunctionCall,
+  type Query,
+  SqlState,
+} from "@airlock/pg-wire";
+import type { Logger } from "pino";
+import type { RecordingService } from "../../recording/recording.service";
+import type { CommandProtocol, CommandRecord } from "../../recording/recording.types";
+import { joinRaws } from "../chunks";
+import { type CommandDecision, decide, refusalMessage, type SessionFacts } from "../decision";
+import { clientQuit, protocolError, type SessionEnding } from "../session-ending";
+import { recordedParams } from "./bind-params";
+import { PreparedStatements } from "./prepared-statements";
+import type { ResponseTracker } from "./response-tracker";
+
+/** Extended-protocol messages held without Sync or Flush: past this, 54000 and close. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+/** What the tracker carries for each forwarded command. */
+export interface TrackedCommand {
+  seq: number;
+  /** performance.now() when the command was received. */
+  startedAt: number;
+}
+
+export interface CommandPathDeps {
+  sessionId: string;
+  facts: SessionFacts;
+  tracker: ResponseTracker<TrackedCommand>;
+  recording: RecordingService;
+  logger: Logger;
+  toTarget(bytes: Buffer): Promise<void> | undefined;
+  toClient(bytes: Buffer): Promise<void> | undefined;
+  /** Resolves once the tracker is settled (undefined when it already is). */
+  whenSettled(): Promise<void> | undefined;
+  ending(): boolean;
+  end(ending: SessionEnding): void;
+  /** A recorded command that will never be forwarded because the session ended. */
+  interrupted(command: TrackedCommand): void;
+}
+
+const UNRECORDED_MESSAGE = "Airlock could not record this command, so it was not run";
+
+export class CommandPath {
+  private readonly prepared = new PreparedStatements();
+  private held: FrontendMessage[] = [];
+  private heldBytes = 0;
+  /** After a refused batch without Sync: drop messages until the client's Sync. */
+  private skipUntilSync = false;
+  /** Messages of a batch were forwarded at Flush and its Sync has not been forwarded yet. */
+  private openBatch = false;
+  private nextSeq = 1;
+  private recording: Promise<void> | undefined;
+
+  constructor(private readonly deps: CommandPathDeps) {}
+
+  /** The write-ahead record in flight, if any (the session's end waits for it). */
+  get recordInFlight(): Promise<void> | undefined {
+    return this.recording;
+  }
+
+  /** Handles the messages of one client chunk, in order. */
+  async handle(messages: readonly FrontendMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i++) {
+      if (this.deps.ending()) return;
+      const m = messages[i] as FrontendMessage;
+      switch (m.type) {
+        case "query":
+          await this.flushHeld();
+          await this.simpleQuery(m);
+          break;
+        case "functionCall":
+          await this.flushHeld();
+          await this.functionCall(m);
+          break;
+        case "parse":
+        case "bind":
+        case "describe":
+        case "execute":
+        case "close":
+          this.hold(m);
+          break;
+        case "sync":
+          this.hold(m);
+          await this.finishBatch(true);
+          break;
+        case "flush":
+          this.hold(m);
+          await this.finishBatch(false);
+          break;
+        case "copyData":
+        case "copyDone":
+        case "copyFail":
+          if (this.held.length > 0) {
+            this.hold(m);
+            break;
+          }
+          i = await this.copyRun(messages, i);
+          break;
+        case "terminate":
+          await this.forward(m.raw);
+          this.deps.end(clientQuit(true));
+          return;
+        case "passwordLike":
+          this.deps.end(protocolError("unexpected PasswordMessage after authentication"));
+          return;
+        case "startup":
+        case "sslRequest":
+        case "gssEncRequest":
+        case "cancelRequest":
+          this.deps.end(protocolError(`unexpected ${m.type} message after startup`));
+          return;
+        default:
+          assertNever(m);
+      }
+    }
+  }
+
+  private async simpleQuery(q: Query): Promise<void> {
+    const receivedAt = new Date();
+    const startedAt = performance.now();
+    const decision = decide({ kind: "simple", sql: q.sql }, this.deps.facts, receivedAt);
+    await this.single("simple", q.sql, null, decision, q.raw, receivedAt, startedAt);
+    // A simple Query destroys the unnamed statement and portal (when it runs).
+    if (decision.action === "allow") this.prepared.onSimpleQuery();
+  }
+
+  private async functionCall(f: FunctionCall): Promise<void> {
+    const receivedAt = new Date();
+    const startedAt = performance.now();
+    const sql = `fastpath function ${f.oid}`;
+    const decision = decide({ kind: "function_call", sql }, this.deps.facts, receivedAt);
+    const params = recordedParams(f.argFormats, f.args);
+    await this.single("function_call", sql, params, decision, f.raw, receivedAt, startedAt);
+  }
+
+  /** One command answered by one ReadyForQuery: a simple Query or a FunctionCall. */
+  private async single(
+    protocol: CommandProtocol,
+    sql: string,
+    params: unknown[] | null,
+    decision: CommandDecision,
+    raw: Buffer,
+    receivedAt: Date,
+    startedAt: number,
+  ): Promise<void> {
+    if (decision.action === "deny") {
+      await this.record([this.row(protocol, sql, params, decision, "blocked", receivedAt)]);
+      await this.answer(refusal(decision), true);
+      return;
+    }
+    const row = this.row(protocol, sql, params, decision, "pending", receivedAt);
+    if (!(await this.record([row]))) {
+      await this.answer(unrecorded(), true);
+      return;
+    }
+    const command = { seq: row.seq, startedAt };
+    if (this.deps.ending()) {
+      this.deps.interrupted(command);
+      return;
+    }
+    this.deps.tracker.expectQuery(command);
+    await this.forward(raw);
+  }
+
+  private hold(m: FrontendMessage): void {
+    this.held.push(m);
+    this.heldBytes += m.raw.length;
+    if (this.heldBytes > MAX_BATCH_BYTES) {
+      this.held = [];
+      this.heldBytes = 0;
+      this.deps.end(
+        protocolError(
+          `extended-protocol messages without Sync or Flush exceed ${MAX_BATCH_BYTES / (1024 * 1024)} MiB`,
+          SqlState.programLimitExceeded,
+        ),
+      );
+    }
+  }
+
+  /** Messages held without Sync or Flush before a Query: forward them as they are. */
+  private async flushHeld(): Promise<void> {
+    if (this.held.length > 0) await this.finishBatch(false);
+  }
+
+  /** Decides, records and forwards the held batch (ended by Sync when `sync`). */
+  private async finishBatch(sync: boolean): Promise<void> {
+    const messages = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    const last = messages[messages.length - 1];
+    if (last === undefined || this.deps.ending()) return;
+    if (this.skipUntilSync) {
+      if (!sync) return;
+      this.skipUntilSync = false;
+      await this.endRefusedBatch(last.raw);
+      return;
+    }
+    const receivedAt = new Date();
+    const startedAt = performance.now();
+    const plan = this.prepared.plan(messages);
+    let refused: CommandDecision | undefined;
+    for (const sql of plan.parsed) {
+      const d = decide({ kind: "parse", sql }, this.deps.facts, receivedAt);
+      if (d.action === "deny") refused ??= d;
+    }
+    const decisions = plan.executes.map((e) =>
+      decide({ kind: "extended", sql: e.sql }, this.deps.facts, receivedAt),
+    );
+    refused ??= decisions.find((d) => d.action === "deny");
+    if (refused !== undefined) {
+      // Nothing of the batch runs: refused commands are blocked, the others skipped.
+      const rows = plan.executes.map((e, i) => {
+        const d = decisions[i] as CommandDecision;
+        const status = d.action === "deny" ? "blocked" : "skipped";
+        return this.row("extended", e.sql, e.params, d, status, receivedAt);
+      });
+      if (rows.length > 0) await this.record(rows);
+      await this.refuseBatch(refusal(refused), sync, last.raw);
+      return;
+    }
+    const rows = plan.executes.map((e, i) =>
+      this.row("extended", e.sql, e.params, decisions[i] as CommandDecision, "pending", receivedAt),
+    );
+    if (rows.length > 0 && !(await this.record(rows))) {
+      await this.refuseBatch(unrecorded(), sync, last.raw);
+      return;
+    }
+    const commands = rows.map((row) => ({ seq: row.seq, startedAt }));
+    if (this.deps.ending()) {
+      for (const command of commands) this.deps.interrupted(command);
+      return;
+    }
+    plan.commit();
+    for (const command of commands) this.deps.tracker.expectExecute(command);
+    if (sync) this.deps.tracker.expectSync();
+    this.openBatch = !sync;
+    await this.forward(joinRaws(messages));
+  }
+
+  /** The client gets the error now; ReadyForQuery comes with its Sync, as after a server error. */
+  private async refuseBatch(error: Buffer, sync: boolean, syncRaw: Buffer): Promise<void> {
+    await this.answer(error, false);
+    if (sync) await this.endRefusedBatch(syncRaw);
+    else this.skipUntilSync = true;
+  }
+
+  /**
+   * The Sync that ends a refused batch. When earlier parts of the batch were forwarded
+   * (at Flush) the server owes them a ReadyForQuery: forward the Sync alone. Otherwise
+   * the gateway answers with the transaction status the server last reported.
+   */
+  private async endRefusedBatch(syncRaw: Buffer): Promise<void> {
+    if (this.openBatch) {
+      this.openBatch = false;
+      this.deps.tracker.expectSync();
+      await this.forward(syncRaw);
+      return;
+    }
+    await this.answer(undefined, true);
+  }
+
+  /** COPY messages from `start` on, forwarded together; returns the index of the last one. */
+  private async copyRun(messages: readonly FrontendMessage[], start: number): Promise<number> {
+    let end = start;
+    let bytes = 0;
+    for (; end < messages.length; end++) {
+      const m = messages[end] as FrontendMessage;
+      if (m.type === "copyData") bytes += m.data.length;
+      else if (m.type !== "copyDone" && m.type !== "copyFail") break;
+    }
+    this.deps.tracker.countCopyIn(bytes);
+    await this.forward(joinRaws(messages.slice(start, end)));
+    return end - 1;
+  }
+
+  private row(
+    protocol: CommandProtocol,
+    sql: string,
+    params: unknown[] | null,
+    decision: CommandDecision,
+    status: CommandRecord["status"],
+    receivedAt: Date,
+  ): CommandRecord {
+    return {
+      sessionId: this.deps.sessionId,
+      seq: this.nextSeq++,
+      protocol,
+      sql,
+      params,
+      decision: decision.decision,
+      ruleIds: decision.ruleIds,
+      reasons: decision.reasons,
+      status,
+      receivedAt,
+    };
+  }
+
+  /** Write-ahead: true once the rows are durable. */
+  private async record(rows: CommandRecord[]): Promise<boolean> {
+    const writing = this.deps.recording.recordCommands(rows);
+    this.recording = writing;
+    try {
+      await writing;
+      return true;
+    } catch (err) {
+      this.deps.logger.warn({ err, commands: rows.length }, "could not record commands");
+      return false;
+    } finally {
+      this.recording = undefined;
+    }
+  }
+
+  private async forward(bytes: Buffer): Promise<void> {
+    const wait = this.deps.toTarget(bytes);
+    if (wait !== undefined) await wait;
+  }
+
+  /**
+   * The gateway's own answer: `error` (if any) and optionally ReadyForQuery, after
+   * every response owed for earlier forwarded messages.
+   */
+  private async answer(error: Buffer | undefined, readyForQuery: boolean): Promise<void> {
+    const settled = this.deps.whenSettled();
+    if (settled !== undefined) await settled;
+    if (this.deps.ending()) return;
+    const parts: Buffer[] = [];
+    if (error !== undefined) parts.push(error);
+    if (readyForQuery) parts.push(encodeReadyForQuery(this.deps.tracker.transactionStatus));
+    const wait = this.deps.toClient(
+      parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),
+    );
+    if (wait !== undefined) await wait;
+  }
+}
+
+function refusal(decision: CommandDecision): Buffer {
+  return encodeErrorResponse({
+    severity: "ERROR",
+    code: SqlState.insufficientPrivilege,
+    message: refusalMessage(decision),
+  });
+}
+
+function unrecorded(): Buffer {
+  return encodeErrorResponse({
+    severity: "ERROR",
+    code: SqlState.systemError,
+    message: UNRECORDED_MESSAGE,
+  });
+}
