@@ -54,7 +54,9 @@ describe("the migrated database matches schema.prisma", () => {
     const expected = await expectedFromSchemaPrisma();
     const actual = new Set(await repoDatabaseFacts());
     const plainIndexes = expected.filter((fact) => fact.startsWith("index "));
-    const declared = (await readFile(path.join(REPO, "prisma/schema.prisma"), "utf8")).match(/@@index\(/g);
+    const declared = (await readFile(path.join(REPO, "prisma/schema.prisma"), "utf8")).match(
+      /@@index\(/g,
+    );
     expect(declared?.length).toBeGreaterThan(0);
     expect(plainIndexes).toHaveLength(declared!.length);
     expect(plainIndexes.filter((fact) => !actual.has(fact))).toEqual([]);

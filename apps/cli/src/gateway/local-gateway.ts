@@ -36,7 +36,9 @@ export class LocalGateway {
 
   /** Listens on `host:port` (port 0: any free port) and resolves with the bound port. */
   async start(host: string, port: number): Promise<number> {
-    const server = createServer((socket) => this.accept(socket));
+    // allowHalfOpen: a client that half-closes after sending (e.g. a failed startup) must
+    // still receive the gateway's ErrorResponse; we end our side when the call ends.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
