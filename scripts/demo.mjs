@@ -265,8 +265,10 @@ async function main() {
 
   say("");
   say("Airlock is running. Next, in another terminal at the repo root:");
+  say('  pnpm exec airlock exec demo -c "select count(*) from customers"');
+  say("  pnpm exec airlock connect demo      # then run the psql command it prints");
+  say("  pnpm exec airlock sessions list     # every session and command, recorded");
   say("  pnpm exec airlock admin connectors list");
-  say("  pnpm exec airlock admin connections list");
   say(`  curl -s ${apiUrl}/readyz`);
   say(`Logs: ${logDir}   Press Ctrl-C to stop.`);
 }
