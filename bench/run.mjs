@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseOptions } from "./lib/args.mjs";
+import { AIRLOCK_PATHS, isAirlock, parseOptions } from "./lib/args.mjs";
 import {
   checkInterrupted,
   installSignalHandlers,
@@ -41,11 +41,17 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(benchDir);
 const say = (line) => process.stdout.write(`[bench] ${line}\n`);
 
+/** Each Airlock mode has its own store database (a connector name is unique per store). */
+const storeDbOf = (path) => (path === AIRLOCK_PATHS.sync ? STORE_DB : `${STORE_DB}_async`);
+
 const starters = {
   direct: startDirect,
   pgbouncer: startPgbouncer,
   relays: startRelays,
-  airlock: startAirlock,
+  [AIRLOCK_PATHS.sync]: (o) =>
+    startAirlock({ ...o, auditCommit: "sync", storeDb: storeDbOf(AIRLOCK_PATHS.sync) }),
+  [AIRLOCK_PATHS.async]: (o) =>
+    startAirlock({ ...o, auditCommit: "async", storeDb: storeDbOf(AIRLOCK_PATHS.async) }),
 };
 
 async function machineInfo() {
@@ -246,6 +252,7 @@ function writeResults(options, results, markdown) {
     (options.quick ? "-quick" : "") +
     (options.partial ? `-${options.paths.join("-")}` : "") +
     (options.profile ? "-profiled" : "") +
+    (options.auditCommit !== "both" ? `-audit-${options.auditCommit}` : "") +
     (options.storeAsyncCommit ? "-store-async-commit" : "");
   const base = path.join(dir, `${results.startedAt.slice(0, 10)}${suffix}`);
   writeFileSync(`${base}.md`, `${markdown}\n`);
@@ -318,14 +325,15 @@ async function main() {
       (options.rounds > 1 ? `, ${options.rounds} rounds` : ""),
   );
 
-  say(`creating ${BENCH_DB} (pgbench -i -s ${options.scale}) and ${STORE_DB}…`);
+  const storeDbs = options.paths.filter(isAirlock).map(storeDbOf);
+  say(`creating ${[`${BENCH_DB} (pgbench -i -s ${options.scale})`, ...storeDbs].join(" and ")}…`);
   onCleanup(`drop ${BENCH_DB}`, () => dropDatabase(BENCH_DB));
   await recreateDatabase(BENCH_DB);
   await pgbenchInit(options.scale, options);
-  if (options.paths.includes("airlock")) {
-    onCleanup(`drop ${STORE_DB}`, () => dropDatabase(STORE_DB));
-    await recreateDatabase(STORE_DB);
-    if (options.storeAsyncCommit) await asyncCommit(STORE_DB);
+  for (const db of storeDbs) {
+    onCleanup(`drop ${db}`, () => dropDatabase(db));
+    await recreateDatabase(db);
+    if (options.storeAsyncCommit) await asyncCommit(db);
   }
 
   const gateways = await startPaths(options, results);
@@ -337,9 +345,10 @@ async function main() {
   if (options.largeRows > 0) results.large = await runLarge(options, gateways, peaks);
 
   for (const g of Object.values(gateways)) peaks.sample(g.processes);
-  if (gateways.airlock) {
-    const largeRss = results.large.find((l) => l.path === "airlock")?.rss ?? [];
-    results.memory.airlock = gateways.airlock.processes.map((p) => ({
+  for (const [name, gateway] of Object.entries(gateways)) {
+    if (!isAirlock(name)) continue;
+    const largeRss = results.large.find((l) => l.path === name)?.rss ?? [];
+    results.memory[name] = gateway.processes.map((p) => ({
       role: p.role,
       peakBytes: peaks.peak(p.pid),
       largePeakBytes: largeRss.find((r) => r.pid === p.pid)?.peakBytes,

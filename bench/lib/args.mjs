@@ -2,6 +2,9 @@
 import { parseArgs } from "node:util";
 
 export const ALL_PATHS = ["direct", "pgbouncer", "relays", "airlock"];
+/** The Airlock path in each AIRLOCK_AUDIT_COMMIT mode: "airlock" is the default (sync). */
+export const AIRLOCK_PATHS = { sync: "airlock", async: "airlock-async" };
+export const isAirlock = (path) => Object.values(AIRLOCK_PATHS).includes(path);
 export const ALL_WORKLOADS = ["select-only", "simple-update"];
 
 const HELP = `Usage: node bench/run.mjs [options]   (or: pnpm bench -- [options])
@@ -23,9 +26,11 @@ Options:
   --scale <n>           pgbench -i scale (default 10)
   --large-rows <n>      rows of the large-result query (default 1000000; 0 skips it)
   --rounds <n>          repeat the whole matrix n times, keep the median-TPS round (default 1)
-  --store-async-commit  diagnostic: synchronous_commit=off on Airlock's store database, to
-                        see what the write-ahead record's WAL flush costs (not a production
-                        setting; marked in the report)
+  --audit-commit <m>    AIRLOCK_AUDIT_COMMIT of the Airlock path: sync, async or both
+                        (default both: two Airlock rows, "Airlock" = sync and
+                        "Airlock, async audit commit"; each has its own store database)
+  --store-async-commit  diagnostic: also synchronous_commit=off on the whole store database
+                        (session rows too; not a production setting; marked in the report)
   --profile             run the Airlock processes under node --cpu-prof (bench/profiles/)
   --no-write            print the report only; write nothing under bench/results/
   --keep-logs           keep the processes' logs (path printed at the end)
@@ -73,6 +78,7 @@ export function parseOptions(argv) {
       rounds: { type: "string", default: "1" },
       profile: { type: "boolean", default: false },
       "store-async-commit": { type: "boolean", default: false },
+      "audit-commit": { type: "string", default: "both" },
       "no-write": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "keep-logs": { type: "boolean", default: false },
@@ -86,6 +92,13 @@ export function parseOptions(argv) {
   const skip = values.skip ? list(values.skip, ALL_PATHS, "--skip") : [];
   if (values["skip-airlock"]) skip.push("airlock");
   paths = paths.filter((p) => !skip.includes(p));
+  const auditCommit = values["audit-commit"];
+  if (!["sync", "async", "both"].includes(auditCommit)) {
+    throw new Error(`--audit-commit: expected sync, async or both, got "${auditCommit}"`);
+  }
+  const modes = auditCommit === "both" ? ["sync", "async"] : [auditCommit];
+  const partial = paths.length !== ALL_PATHS.length;
+  paths = paths.flatMap((p) => (p === "airlock" ? modes.map((m) => AIRLOCK_PATHS[m]) : [p]));
   if (paths.length === 0) throw new Error("no path left to measure (check --only / --skip)");
 
   const duration = values.duration
@@ -105,7 +118,8 @@ export function parseOptions(argv) {
     duration,
     warmup,
     paths,
-    partial: paths.length !== ALL_PATHS.length,
+    partial,
+    auditCommit,
     clients,
     workloads: list(values.workloads, ALL_WORKLOADS, "--workloads"),
     scale: positiveInt(values.scale, "--scale"),

@@ -1,4 +1,5 @@
 // Turns the results into targets (PASS/MISS with margins) and a markdown report.
+import { isAirlock } from "./args.mjs";
 
 export const MB = 1024 * 1024;
 const TARGETS = {
@@ -26,47 +27,54 @@ function ratio(a, b) {
 
 /** Every target the data allows, plus why the others could not be checked. */
 export function evaluateTargets(results) {
-  const { runs, options } = results;
+  const { runs, options, paths } = results;
   const targets = [];
-  for (const workload of options.workloads) {
-    if (options.clients.includes(8)) {
-      const value = ratio(find(runs, "airlock", workload, 8), find(runs, "relays", workload, 8));
-      targets.push({
-        name: `Airlock / 3 relays TPS, ${FLAG[workload]}, 8 clients`,
-        goal: `≥ ${TARGETS.relayRatio}`,
-        value: value === undefined ? undefined : fmt(value),
-        pass: value === undefined ? undefined : value >= TARGETS.relayRatio,
-        margin:
-          value === undefined
-            ? undefined
-            : beyond(value - TARGETS.relayRatio, 2, "", "above", "below"),
-      });
-    }
-    if (options.clients.includes(1)) {
-      const a = find(runs, "airlock", workload, 1)?.latency?.p50Ms;
-      const d = find(runs, "direct", workload, 1)?.latency?.p50Ms;
-      const value = a !== undefined && d !== undefined ? a - d : undefined;
-      targets.push({
-        name: `Airlock p50 − direct p50, ${FLAG[workload]}, 1 client`,
-        goal: `≤ ${TARGETS.p50DeltaMs} ms`,
-        value: value === undefined ? undefined : `${fmt(value, 3)} ms`,
-        pass: value === undefined ? undefined : value <= TARGETS.p50DeltaMs,
-        margin:
-          value === undefined
-            ? undefined
-            : beyond(TARGETS.p50DeltaMs - value, 3, " ms", "under", "over"),
-      });
+  for (const airlock of options.paths.filter(isAirlock)) {
+    const label = paths?.[airlock]?.label ?? airlock;
+    for (const workload of options.workloads) {
+      if (options.clients.includes(8)) {
+        const value = ratio(find(runs, airlock, workload, 8), find(runs, "relays", workload, 8));
+        targets.push({
+          name: `${label} / 3 relays TPS, ${FLAG[workload]}, 8 clients`,
+          goal: `≥ ${TARGETS.relayRatio}`,
+          value: value === undefined ? undefined : fmt(value),
+          pass: value === undefined ? undefined : value >= TARGETS.relayRatio,
+          margin:
+            value === undefined
+              ? undefined
+              : beyond(value - TARGETS.relayRatio, 2, "", "above", "below"),
+        });
+      }
+      if (options.clients.includes(1)) {
+        const a = find(runs, airlock, workload, 1)?.latency?.p50Ms;
+        const d = find(runs, "direct", workload, 1)?.latency?.p50Ms;
+        const value = a !== undefined && d !== undefined ? a - d : undefined;
+        targets.push({
+          name: `${label} p50 − direct p50, ${FLAG[workload]}, 1 client`,
+          goal: `≤ ${TARGETS.p50DeltaMs} ms`,
+          value: value === undefined ? undefined : `${fmt(value, 3)} ms`,
+          pass: value === undefined ? undefined : value <= TARGETS.p50DeltaMs,
+          margin:
+            value === undefined
+              ? undefined
+              : beyond(TARGETS.p50DeltaMs - value, 3, " ms", "under", "over"),
+        });
+      }
     }
   }
-  for (const proc of results.memory?.airlock ?? []) {
-    const mb = proc.peakBytes / MB;
-    targets.push({
-      name: `peak RSS of ${proc.role} (whole run)`,
-      goal: `≤ ${TARGETS.peakRssMb} MB`,
-      value: `${fmt(mb, 0)} MB`,
-      pass: mb <= TARGETS.peakRssMb,
-      margin: beyond(TARGETS.peakRssMb - mb, 0, " MB", "under", "over"),
-    });
+  for (const [airlock, procs] of Object.entries(results.memory ?? {})) {
+    if (!isAirlock(airlock)) continue;
+    const label = paths?.[airlock]?.label ?? airlock;
+    for (const proc of procs) {
+      const mb = proc.peakBytes / MB;
+      targets.push({
+        name: `peak RSS of ${proc.role}, ${label} (whole run)`,
+        goal: `≤ ${TARGETS.peakRssMb} MB`,
+        value: `${fmt(mb, 0)} MB`,
+        pass: mb <= TARGETS.peakRssMb,
+        margin: beyond(TARGETS.peakRssMb - mb, 0, " MB", "under", "over"),
+      });
+    }
   }
   return targets;
 }
@@ -105,9 +113,14 @@ export function renderMarkdown(results) {
       (options.profile
         ? ". **Profiled run (node --cpu-prof): Airlock figures are slowed.**"
         : ".") +
+      (options.paths.includes("airlock-async")
+        ? ' "Airlock, async audit commit" runs with `AIRLOCK_AUDIT_COMMIT=async`: each' +
+          " command record still commits before the command is forwarded, without waiting" +
+          " for the store's WAL flush."
+        : "") +
       (options.storeAsyncCommit
-        ? " **Diagnostic run: Airlock's store database had `synchronous_commit = off`, so" +
-          " write-ahead records did not wait for the WAL flush.**"
+        ? " **Diagnostic run: Airlock's store databases had `synchronous_commit = off`" +
+          " (session rows and completions too).**"
         : "") +
       " Latencies from pgbench's per-transaction logs (`-l`).",
   );
@@ -152,39 +165,44 @@ export function renderMarkdown(results) {
   );
   out.push("");
 
-  const others = options.paths.filter((p) => p !== "airlock");
-  if (options.paths.includes("airlock") && others.length > 0) {
+  const airlocks = options.paths.filter(isAirlock);
+  const others = options.paths.filter((p) => !isAirlock(p));
+  if (airlocks.length > 0 && others.length > 0) {
     out.push("## Airlock compared");
     out.push("");
     const ratioRows = [];
-    for (const workload of options.workloads) {
-      for (const clients of options.clients) {
-        const a = find(runs, "airlock", workload, clients);
-        const d = find(runs, "direct", workload, clients);
-        const delta =
-          a?.latency && d?.latency ? `${fmt(a.latency.p50Ms - d.latency.p50Ms, 3)}` : "–";
-        ratioRows.push([
-          `${FLAG[workload]}`,
-          clients,
-          fmt(ratio(a, d)),
-          fmt(ratio(a, find(runs, "pgbouncer", workload, clients))),
-          fmt(ratio(a, find(runs, "relays", workload, clients))),
-          delta,
-        ]);
+    for (const airlock of airlocks) {
+      for (const workload of options.workloads) {
+        for (const clients of options.clients) {
+          const a = find(runs, airlock, workload, clients);
+          const d = find(runs, "direct", workload, clients);
+          const delta =
+            a?.latency && d?.latency ? `${fmt(a.latency.p50Ms - d.latency.p50Ms, 3)}` : "–";
+          ratioRows.push([
+            paths[airlock]?.label ?? airlock,
+            `${FLAG[workload]}`,
+            clients,
+            fmt(ratio(a, d)),
+            fmt(ratio(a, find(runs, "pgbouncer", workload, clients))),
+            fmt(ratio(a, find(runs, "relays", workload, clients))),
+            delta,
+          ]);
+        }
       }
     }
     out.push(
       table(
         [
+          "path",
           "workload",
           "clients",
-          "Airlock / direct",
-          "Airlock / pgbouncer",
-          "Airlock / 3 relays",
+          "TPS / direct",
+          "TPS / pgbouncer",
+          "TPS / 3 relays",
           "p50 − direct p50 (ms)",
         ],
         ratioRows,
-        ["l", "r", "r", "r", "r", "r"],
+        ["l", "l", "r", "r", "r", "r", "r"],
       ),
     );
     out.push("");
@@ -229,18 +247,22 @@ export function renderMarkdown(results) {
     out.push("");
   }
 
-  if (results.memory?.airlock?.length) {
+  const airlockMemory = Object.entries(results.memory ?? {}).filter(([p]) => isAirlock(p));
+  if (airlockMemory.length > 0) {
     out.push("## Airlock memory (VmHWM, peak resident set)");
     out.push("");
     out.push(
       table(
-        ["process", "peak RSS, whole run (MB)", "peak RSS during the large result (MB)"],
-        results.memory.airlock.map((p) => [
-          p.role,
-          fmt(p.peakBytes / MB, 0),
-          p.largePeakBytes === undefined ? "–" : fmt(p.largePeakBytes / MB, 0),
-        ]),
-        ["l", "r", "r"],
+        ["path", "process", "peak RSS, whole run (MB)", "peak RSS during the large result (MB)"],
+        airlockMemory.flatMap(([airlock, procs]) =>
+          procs.map((p) => [
+            paths[airlock]?.label ?? airlock,
+            p.role,
+            fmt(p.peakBytes / MB, 0),
+            p.largePeakBytes === undefined ? "–" : fmt(p.largePeakBytes / MB, 0),
+          ]),
+        ),
+        ["l", "l", "r", "r"],
       ),
     );
     out.push("");

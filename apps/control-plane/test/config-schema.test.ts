@@ -45,6 +45,7 @@ const badValues: Array<[variable: string, value: string, secret: string]> = [
   ["AIRLOCK_SESSION_OPEN_TIMEOUT_MS", "999", "999"],
   ["AIRLOCK_SESSION_OPEN_TIMEOUT_MS", "soon-MARKER8", "soon-MARKER8"],
   ["AIRLOCK_LOG_LEVEL", "verbose-MARKER6", "verbose-MARKER6"],
+  ["AIRLOCK_AUDIT_COMMIT", "later-MARKER9", "later-MARKER9"],
 ];
 
 /** Variables the schema takes as any string: files and folders, checked elsewhere (or not at all). */
@@ -99,6 +100,13 @@ describe("control plane config schema", () => {
     const result = loadConfig({ ...valid, AIRLOCK_HTTP_PORT: "", AIRLOCK_LOG_LEVEL: "" });
     expect(result.ok && result.config.http.port).toBe(8080);
     expect(result.ok && result.config.logLevel).toBe("info");
+  });
+
+  it("commits the write-ahead record durably unless told otherwise", () => {
+    const byDefault = loadConfig(valid);
+    expect(byDefault.ok && byDefault.config.auditCommit).toBe("sync");
+    const relaxed = loadConfig({ ...valid, AIRLOCK_AUDIT_COMMIT: "async" });
+    expect(relaxed.ok && relaxed.config.auditCommit).toBe("async");
   });
 
   it("covers every variable of the schema in this table", () => {

@@ -77,7 +77,17 @@ function tails(daemons) {
   return daemons.map((d) => `--- ${d.name} (${d.logPath}) ---\n${d.tail(15)}`).join("\n");
 }
 
-export async function startAirlock({ tmpDir, logDir, profile, profileDir, say }) {
+/** Airlock with AIRLOCK_AUDIT_COMMIT=`auditCommit`, on its own store database. */
+export async function startAirlock({
+  tmpDir,
+  logDir,
+  profile,
+  profileDir,
+  say,
+  auditCommit = "sync",
+  storeDb = STORE_DB,
+}) {
+  const name = auditCommit === "sync" ? "airlock" : `airlock-${auditCommit}`;
   const notBuilt = missingBuild();
   if (notBuilt) throw new Error(notBuilt);
 
@@ -96,13 +106,14 @@ export async function startAirlock({ tmpDir, logDir, profile, profileDir, say })
     const cp = new Daemon(
       "control-plane",
       process.execPath,
-      [...nodeArgs(profile, "control-plane", profileDir), entries.controlPlane],
+      [...nodeArgs(profile, `${name}-control-plane`, profileDir), entries.controlPlane],
       {
         cwd: repoRoot,
-        logPath: path.join(logDir, "control-plane.log"),
+        logPath: path.join(logDir, `${name}-control-plane.log`),
         env: {
           ...basePath,
-          DATABASE_URL: urlFor(STORE_DB),
+          DATABASE_URL: urlFor(storeDb),
+          AIRLOCK_AUDIT_COMMIT: auditCommit,
           REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
           AIRLOCK_HTTP_PORT: String(httpPort),
           AIRLOCK_GRPC_PORT: String(grpcPort),
@@ -136,10 +147,10 @@ export async function startAirlock({ tmpDir, logDir, profile, profileDir, say })
     const connector = new Daemon(
       "connector",
       process.execPath,
-      [...nodeArgs(profile, "connector", profileDir), entries.connector],
+      [...nodeArgs(profile, `${name}-connector`, profileDir), entries.connector],
       {
         cwd: repoRoot,
-        logPath: path.join(logDir, "connector.log"),
+        logPath: path.join(logDir, `${name}-connector.log`),
         env: {
           ...basePath,
           AIRLOCK_CONTROL_PLANE: `127.0.0.1:${grpcPort}`,
@@ -188,7 +199,7 @@ export async function startAirlock({ tmpDir, logDir, profile, profileDir, say })
 
     const cliEnv = {
       ...basePath,
-      AIRLOCK_CONFIG: path.join(tmpDir, "airlock-cli-config.json"),
+      AIRLOCK_CONFIG: path.join(tmpDir, `${name}-cli-config.json`),
       // The gRPC port is not the default 8090, and it is plaintext on loopback.
       AIRLOCK_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
       AIRLOCK_GRPC_INSECURE: "true",
@@ -205,14 +216,14 @@ export async function startAirlock({ tmpDir, logDir, profile, profileDir, say })
       "cli-connect",
       process.execPath,
       [
-        ...nodeArgs(profile, "cli-connect", profileDir),
+        ...nodeArgs(profile, `${name}-cli-connect`, profileDir),
         entries.cli,
         "connect",
         CONNECTION,
         "--port",
         String(port),
       ],
-      { cwd: repoRoot, logPath: path.join(logDir, "cli-connect.log"), env: cliEnv },
+      { cwd: repoRoot, logPath: path.join(logDir, `${name}-cli-connect.log`), env: cliEnv },
     );
     daemons.push(cli);
     await cli.waitForLog(new RegExp(`Listening on 127\\.0\\.0\\.1:${port}`), 30_000);
@@ -242,8 +253,8 @@ export async function startAirlock({ tmpDir, logDir, profile, profileDir, say })
     }
 
     return {
-      name: "airlock",
-      label: "Airlock",
+      name,
+      label: auditCommit === "sync" ? "Airlock" : `Airlock, ${auditCommit} audit commit`,
       host: "127.0.0.1",
       port,
       processes: [

@@ -117,6 +117,12 @@ export const envSchema = z.object({
       .min(1000, { error: "must be a whole number of milliseconds from 1000 to 300000" })
       .max(300_000, { error: "must be a whole number of milliseconds from 1000 to 300000" }),
   ).transform((v) => v ?? 15_000),
+  AIRLOCK_AUDIT_COMMIT: optional(
+    z.enum(["sync", "async"], {
+      error:
+        'must be "sync" (command records wait for the store\'s WAL flush) or "async" (synchronous_commit off on the recording pool)',
+    }),
+  ).transform((v) => v ?? "sync"),
   AIRLOCK_LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",

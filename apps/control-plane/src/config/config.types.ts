@@ -32,6 +32,14 @@ export interface AppConfig {
     /** Largest Postgres frame a client may send (AIRLOCK_PG_MAX_FRAME_BYTES). */
     maxFrameBytes: number;
   };
+  /**
+   * How the write-ahead command record commits (AIRLOCK_AUDIT_COMMIT). `sync`: the INSERT
+   * waits for the store's WAL flush (synchronous_commit on). `async`: synchronous_commit off
+   * on the recording pool: still committed before the command is forwarded, so it survives a
+   * control-plane crash, but a crash of the store's Postgres server may lose the last
+   * ~3 × wal_writer_delay of records.
+   */
+  auditCommit: "sync" | "async";
   /** How long a session may take from the client's startup to the target being up. */
   sessionOpenTimeoutMs: number;
   logLevel: LogLevel;

@@ -114,6 +114,7 @@ function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
     bootstrapAdminKey: env.AIRLOCK_BOOTSTRAP_ADMIN_KEY ?? null,
     heartbeatIntervalMs: env.AIRLOCK_HEARTBEAT_INTERVAL_MS,
     postgres: { maxFrameBytes: env.AIRLOCK_PG_MAX_FRAME_BYTES },
+    auditCommit: env.AIRLOCK_AUDIT_COMMIT,
     sessionOpenTimeoutMs: env.AIRLOCK_SESSION_OPEN_TIMEOUT_MS,
     logLevel: env.AIRLOCK_LOG_LEVEL,
     migrationsDir:

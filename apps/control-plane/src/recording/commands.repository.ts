@@ -2,9 +2,13 @@
 // small pools of their own so recording never waits behind the API's queries.
 // Only this file runs SQL for commands.
 //
-// Inserts are write-ahead: they commit durably (synchronous_commit on). Completions
-// are not (docs/design/0002): they commit without waiting for the WAL flush, so
-// they never add an fsync in front of the next insert.
+// Inserts are write-ahead: they commit before the command is forwarded. With
+// AIRLOCK_AUDIT_COMMIT=sync (the default) the commit also waits for the store's WAL
+// flush (synchronous_commit on); with `async` it does not (synchronous_commit off on
+// this pool only): the record then survives a control-plane crash but not a crash of
+// the store's Postgres server within ~3 × wal_writer_delay (docs/design/0002).
+// Completions are never write-ahead: they commit without waiting for the WAL flush,
+// so they never add an fsync in front of the next insert.
 import { Inject, Injectable } from "@nestjs/common";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -57,7 +61,11 @@ export class CommandsRepository {
       statement_timeout: 10_000,
       application_name: "airlock-recorder",
     };
-    this.inserts = new pg.Pool({ ...settings, max: INSERT_POOL_SIZE });
+    this.inserts = new pg.Pool({
+      ...settings,
+      max: INSERT_POOL_SIZE,
+      options: `-c synchronous_commit=${config.auditCommit === "async" ? "off" : "on"}`,
+    });
     this.completions = new pg.Pool({
       ...settings,
       max: COMPLETION_POOL_SIZE,

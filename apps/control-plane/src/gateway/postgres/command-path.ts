@@ -79,11 +79,12 @@ export class CommandPath {
       const m = messages[i] as FrontendMessage;
       switch (m.type) {
         case "query":
-          await this.flushHeld();
+          // No await (and no promise) when nothing is held: the common case.
+          if (this.held.length > 0) await this.flushHeld();
           await this.simpleQuery(m);
           break;
         case "functionCall":
-          await this.flushHeld();
+          if (this.held.length > 0) await this.flushHeld();
           await this.functionCall(m);
           break;
         case "parse":
