@@ -4,6 +4,7 @@ import { registerAdminConnectors } from "./commands/admin-connectors";
 import { registerConnect } from "./commands/connect";
 import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
+import { registerPolicy } from "./commands/policy";
 import { registerSessions } from "./commands/sessions";
 import { registerWhoami } from "./commands/whoami";
 import type { CliContext } from "./context";
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerConnect(program, ctx);
   registerExec(program, ctx);
   registerSessions(program, ctx);
+  registerPolicy(program, ctx);
 
   const admin = program
     .command("admin")

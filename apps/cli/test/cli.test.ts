@@ -40,6 +40,13 @@ const COMMANDS = [
   ["admin", "connections", "create"],
   ["admin", "connections", "update"],
   ["admin", "connections", "delete"],
+  ["policy"],
+  ["policy", "apply"],
+  ["policy", "list"],
+  ["policy", "show"],
+  ["policy", "versions"],
+  ["policy", "delete"],
+  ["policy", "test"],
 ];
 
 describe("airlock command line", () => {

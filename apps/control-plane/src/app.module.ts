@@ -10,6 +10,7 @@ import { GatewayModule } from "./gateway/gateway.module";
 import { GrpcModule } from "./grpc/grpc.module";
 import { HealthModule } from "./health/health.module";
 import { IdentityModule } from "./identity/identity.module";
+import { PoliciesModule } from "./policies/policies.module";
 import { RecordingModule } from "./recording/recording.module";
 import { SessionsModule } from "./sessions/sessions.module";
 
@@ -24,6 +25,7 @@ export class AppModule {
         IdentityModule,
         ConnectorsModule,
         ConnectionsModule,
+        PoliciesModule,
         SessionsModule,
         RecordingModule,
         GatewayModule,

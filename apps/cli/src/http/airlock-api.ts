@@ -1,5 +1,7 @@
-import type { ApiClient } from "./api-client";
+import type { ApiClient, RawBody } from "./api-client";
 import {
+  type ApplyResult,
+  ApplyResultSchema,
   type Connection,
   type ConnectionInput,
   type ConnectionPatch,
@@ -11,11 +13,20 @@ import {
   CreatedConnectorSchema,
   CreatedConnectorTokenSchema,
   itemsOf,
+  type PolicyDetail,
+  PolicyDetailSchema,
+  type PolicySummary,
+  PolicySummarySchema,
+  type PolicyVersionList,
+  PolicyVersionListSchema,
   type SessionDetail,
   SessionDetailSchema,
   type SessionPage,
   SessionPageSchema,
   type SessionQuery,
+  type Simulation,
+  type SimulationInput,
+  SimulationSchema,
   type Whoami,
   WhoamiSchema,
 } from "./schemas";
@@ -96,5 +107,39 @@ export class AirlockApi {
 
   getSession(id: string): Promise<SessionDetail> {
     return this.http.get(`/api/v1/sessions/${seg(id)}`, SessionDetailSchema);
+  }
+
+  async listPolicies(): Promise<PolicySummary[]> {
+    return (await this.http.get("/api/v1/policies", itemsOf(PolicySummarySchema))).items;
+  }
+
+  getPolicy(name: string, version?: number): Promise<PolicyDetail> {
+    const query = version === undefined ? "" : `?version=${version}`;
+    return this.http.get(`/api/v1/policies/${seg(name)}${query}`, PolicyDetailSchema);
+  }
+
+  listPolicyVersions(name: string): Promise<PolicyVersionList> {
+    return this.http.get(`/api/v1/policies/${seg(name)}/versions`, PolicyVersionListSchema);
+  }
+
+  /** The body is YAML text (RawBody) or `{document, comment?}`. */
+  applyPolicy(
+    name: string,
+    body: RawBody | { document: unknown },
+    options: { dryRun?: boolean; comment?: string } = {},
+  ): Promise<ApplyResult> {
+    const params = new URLSearchParams();
+    if (options.dryRun === true) params.set("dryRun", "true");
+    if (options.comment !== undefined) params.set("comment", options.comment);
+    const search = params.size > 0 ? `?${params.toString()}` : "";
+    return this.http.put(`/api/v1/policies/${seg(name)}${search}`, body, ApplyResultSchema);
+  }
+
+  deletePolicy(name: string): Promise<void> {
+    return this.http.delete(`/api/v1/policies/${seg(name)}`);
+  }
+
+  simulatePolicy(input: SimulationInput): Promise<Simulation> {
+    return this.http.post("/api/v1/policies/simulate", input, SimulationSchema);
   }
 }

@@ -16,7 +16,15 @@ export interface ApiClientOptions {
   readonly timeoutMs?: number;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A body sent as is (e.g. YAML text) with its content type, instead of as JSON. */
+export class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
 
 /**
  * A small typed wrapper around fetch: bearer auth, JSON in and out, every answer validated
@@ -44,6 +52,11 @@ export class ApiClient {
 
   patch<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
     return this.send("PATCH", path, body, schema);
+  }
+
+  /** PUT with a JSON body, or a RawBody sent as is with its content type. */
+  put<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    return this.send("PUT", path, body, schema);
   }
 
   async delete(path: string): Promise<void> {
@@ -74,7 +87,8 @@ export class ApiClient {
       authorization: `Bearer ${this.options.apiKey}`,
       "user-agent": this.options.userAgent,
     };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    const raw = body instanceof RawBody ? body : undefined;
+    if (body !== undefined) headers["content-type"] = raw?.contentType ?? "application/json";
 
     let status: number;
     let statusText: string;
@@ -84,7 +98,7 @@ export class ApiClient {
       const response = await this.options.fetch(`${this.options.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw !== undefined ? raw.text : body === undefined ? undefined : JSON.stringify(body),
         // A redirect would be followed without the Authorization header (cross-origin) or would
         // silently change where the key goes; make the user set the final URL instead.
         redirect: "manual",

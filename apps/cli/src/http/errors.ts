@@ -7,7 +7,13 @@ export interface RequestLabel {
   readonly path: string;
 }
 
-/** The control plane answered with an error body `{error:{code,message,field?}}` (or without one). */
+/** One problem of a document the server refused (a policy): where, and what is wrong. */
+export interface ApiIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The control plane answered with an error body `{error:{code,message,field?,issues?}}` (or without one). */
 export class ApiError extends CliError {
   constructor(
     readonly request: RequestLabel,
@@ -15,6 +21,7 @@ export class ApiError extends CliError {
     readonly code: string,
     readonly serverMessage: string,
     readonly field: string | undefined,
+    readonly issues: readonly ApiIssue[] = [],
   ) {
     const fieldNote =
       field !== undefined && !serverMessage.includes(field) ? ` [field: ${field}]` : "";
@@ -33,6 +40,7 @@ const ErrorBodySchema = z.object({
     code: z.string(),
     message: z.string(),
     field: z.string().optional(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
 });
 
@@ -55,8 +63,8 @@ export function apiErrorFrom(
 ): ApiError {
   const parsed = ErrorBodySchema.safeParse(tryJson(bodyText));
   if (parsed.success) {
-    const { code, message, field } = parsed.data.error;
-    return new ApiError(request, status, code, message, field);
+    const { code, message, field, issues } = parsed.data.error;
+    return new ApiError(request, status, code, message, field, issues);
   }
   const code = CODE_BY_STATUS[status] ?? "http_error";
   const reason = statusText === "" ? `HTTP ${status}` : `HTTP ${status} ${statusText}`;

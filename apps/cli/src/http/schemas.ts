@@ -184,3 +184,118 @@ export interface SessionQuery {
   limit?: number;
   cursor?: string;
 }
+
+const PolicyAuthorSchema = z.looseObject({ id: z.string().nullish(), name: z.string() });
+const PolicyDocumentSchema = z.record(z.string(), z.unknown());
+
+/** An item of GET /policies: a policy in force and its current version. */
+export const PolicySummarySchema = z.looseObject({
+  name: z.string(),
+  description: z.string().nullish(),
+  currentVersion: z.number(),
+  ruleCount: z.number().nullish(),
+  subjects: PolicyDocumentSchema.nullish(),
+  resources: PolicyDocumentSchema.nullish(),
+  updatedAt: timestamp,
+  author: PolicyAuthorSchema.nullish(),
+});
+export type PolicySummary = z.infer<typeof PolicySummarySchema>;
+
+/** One version of a policy (GET /policies/:name/versions). */
+export const PolicyVersionSchema = z.looseObject({
+  version: z.number(),
+  createdAt: timestamp,
+  author: PolicyAuthorSchema.nullish(),
+  comment: z.string().nullish(),
+  deleted: z.boolean().nullish(),
+  sourceFormat: z.string().nullish(),
+  ruleCount: z.number().nullish(),
+});
+export type PolicyVersion = z.infer<typeof PolicyVersionSchema>;
+
+export const PolicyVersionListSchema = z.looseObject({
+  name: z.string(),
+  currentVersion: z.number(),
+  deleted: z.boolean().nullish(),
+  items: z.array(PolicyVersionSchema),
+});
+export type PolicyVersionList = z.infer<typeof PolicyVersionListSchema>;
+
+/** GET /policies/:name[?version=N]: one version with its document and the text as applied. */
+export const PolicyDetailSchema = PolicyVersionSchema.extend({
+  name: z.string(),
+  currentVersion: z.number(),
+  document: PolicyDocumentSchema,
+  sourceText: z.string(),
+  updatedAt: timestamp.nullish(),
+});
+export type PolicyDetail = z.infer<typeof PolicyDetailSchema>;
+
+/** PUT /policies/:name. */
+export const ApplyResultSchema = z.looseObject({
+  name: z.string(),
+  version: z.number(),
+  changed: z.boolean(),
+  created: z.boolean().nullish(),
+  dryRun: z.boolean().nullish(),
+});
+export type ApplyResult = z.infer<typeof ApplyResultSchema>;
+
+/** What policy-core found in one statement (only the fields the CLI shows are named). */
+export const StatementFactsSchema = z.looseObject({
+  kind: z.string(),
+  kinds: z.array(z.string()).nullish(),
+  relationsRead: z.array(z.string()).nullish(),
+  relationsWritten: z.array(z.string()).nullish(),
+  functions: z.array(z.string()).nullish(),
+  withoutWhere: z.boolean().nullish(),
+  opaque: z.boolean().nullish(),
+  opaqueReason: z.string().nullish(),
+  text: z.string().nullish(),
+});
+export type StatementFacts = z.infer<typeof StatementFactsSchema>;
+
+/** POST /policies/simulate. */
+export const SimulationSchema = z.looseObject({
+  decision: z.looseObject({
+    action: z.string(),
+    matchedRuleIds: z.array(z.string()).default([]),
+    reasons: z.array(z.string()).default([]),
+    review: z
+      .looseObject({
+        approvers: z.array(z.string()).nullish(),
+        minApprovals: z.number().nullish(),
+        timeoutMs: z.number().nullish(),
+      })
+      .nullish(),
+    mask: z.array(z.unknown()).default([]),
+  }),
+  facts: z
+    .looseObject({
+      statements: z.array(StatementFactsSchema).default([]),
+      error: z.string().nullish(),
+    })
+    .nullish(),
+  policies: z.array(z.string()).default([]),
+  subject: z
+    .looseObject({
+      user: z.string().nullish(),
+      groups: z.array(z.string()).nullish(),
+      kind: z.string().nullish(),
+    })
+    .nullish(),
+  connection: z
+    .looseObject({ name: z.string(), tags: z.record(z.string(), z.string()).nullish() })
+    .nullish(),
+  policyVersion: z.number().nullish(),
+});
+export type Simulation = z.infer<typeof SimulationSchema>;
+
+/** Body of POST /policies/simulate. */
+export interface SimulationInput {
+  user?: string;
+  groups?: string[];
+  connection: string;
+  command: string;
+  searchPath?: string[];
+}

@@ -16,12 +16,22 @@ export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
 }
 
-/** The request is malformed; `field` is the dotted path of the offending field. */
+/** One problem of a document with several (a policy): where it is and what is wrong. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The request is malformed; `field` is the dotted path of the offending field. `issues`
+ * lists each problem when a document has several (the message lists them too).
+ */
 export class InvalidInput extends DomainError {
   readonly code = "invalid_input";
   constructor(
     message: string,
     readonly field?: string,
+    readonly issues?: readonly InputIssue[],
   ) {
     super(message);
     this.name = "InvalidInput";

@@ -10,7 +10,7 @@ import {
 } from "@nestjs/common";
 import type { Logger } from "pino";
 import { ROOT_LOGGER } from "../config/config.tokens";
-import { DomainError, type ErrorCode, InvalidInput } from "./domain-errors";
+import { DomainError, type ErrorCode, type InputIssue, InvalidInput } from "./domain-errors";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -23,7 +23,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; issues?: readonly InputIssue[] };
 }
 
 interface HttpRequestLike {
@@ -62,7 +62,10 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toBody(exception: unknown, request: HttpRequestLike): ErrorBody {
     if (exception instanceof DomainError) {
       const field = exception instanceof InvalidInput ? exception.field : undefined;
-      return errorBody(exception.code, exception.message, field);
+      const body = errorBody(exception.code, exception.message, field);
+      if (exception instanceof InvalidInput && exception.issues !== undefined)
+        body.error.issues = exception.issues;
+      return body;
     }
     if (exception instanceof HttpException) return this.fromHttpException(exception, request);
     const parserError = fromBodyParser(exception);

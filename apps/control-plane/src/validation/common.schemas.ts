@@ -37,6 +37,8 @@ export const ErrorResponse = z.object({
     ]),
     message: z.string(),
     field: z.string().optional(),
+    /** Each problem of a document with several (a policy), also listed in `message`. */
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
 });
 
