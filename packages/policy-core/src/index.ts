@@ -1,20 +1,43 @@
 /**
- * policy-core: pure decisions. Inputs in, a Decision out; no I/O and no clock
- * reads (the caller passes `now`). The full policy model and the SQL inspector
- * arrive with issue 4; until then every command is allowed through the one
- * decision point, so that code path and its recording already exist.
+ * policy-core: pure decisions. Inputs in, a Decision out; no I/O and no clock reads
+ * (the caller passes `now`). Deny by default. See docs/design/0003-policy.md.
  */
+import type { Decision } from "./policy/decision";
 
-export type DecisionAction = "allow" | "deny" | "review";
+export { STATEMENT_KINDS, RULE_STATEMENT_KINDS, type StatementKind } from "./sql/kinds";
+export type { StatementFacts, SqlFacts } from "./sql/facts";
+export { loadSqlParser } from "./sql/parser";
+export { inspectSql, type InspectOptions } from "./sql/inspect";
+export { resolvePreparedStatements } from "./sql/prepared";
+export {
+  ACTIONS,
+  DAYS,
+  DETECTORS,
+  MASK_STRATEGIES,
+  type DecisionAction,
+  type PolicyDocument,
+  type PolicyRule,
+  type RuleMatch,
+  type MaskRule,
+  type PolicyValidationError,
+  type Subject,
+  type ConnectionRef,
+  type Day,
+  type Detector,
+  type MaskStrategy,
+} from "./policy/types";
+export { PolicyDocumentSchema } from "./policy/schema";
+export { validatePolicy, type PolicyValidationResult } from "./policy/validate";
+export type { Decision, EvaluationRequest, ReviewRequirement } from "./policy/decision";
+export { evaluate } from "./policy/evaluate";
+export {
+  DecisionCache,
+  policySetVersion,
+  MAX_CACHED_TEXT,
+  type DecisionCacheStats,
+} from "./cache/decision-cache";
 
-export interface Decision {
-  action: DecisionAction;
-  /** Ids of the rules that matched, in evaluation order. */
-  matchedRuleIds: string[];
-  /** Human-readable reasons, safe to show to the user. */
-  reasons: string[];
-}
-
+/** The command shape the gateway used before policies existed (kept for decision.ts). */
 export interface CommandRequest {
   protocol: "postgres" | "ssh" | "kubernetes";
   /** The command text as the client sent it. */
@@ -23,11 +46,17 @@ export interface CommandRequest {
   subject: { userId: string; groups: string[] };
 }
 
-/** The decision made when no policy engine is configured yet: allow, recorded as such. */
+/**
+ * The decision made when no policy engine is configured: allow, recorded as such. Kept so
+ * the gateway works until it decides with the stored policies; new code calls `evaluate`.
+ */
 export function evaluateWithoutPolicies(_request: CommandRequest, _now: Date): Decision {
   return {
     action: "allow",
     matchedRuleIds: [],
-    reasons: ["no policy engine configured (issue 4)"],
+    reasons: ["no policy engine configured"],
+    mask: [],
+    facts: { statements: [], cacheable: false },
+    cacheable: false,
   };
 }
