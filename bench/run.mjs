@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AIRLOCK_PATHS, isAirlock, parseOptions } from "./lib/args.mjs";
+import { AIRLOCK_PATHS, airlockVariant, isAirlock, parseOptions } from "./lib/args.mjs";
 import {
   checkInterrupted,
   installSignalHandlers,
@@ -41,18 +41,20 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.dirname(benchDir);
 const say = (line) => process.stdout.write(`[bench] ${line}\n`);
 
-/** Each Airlock mode has its own store database (a connector name is unique per store). */
-const storeDbOf = (path) => (path === AIRLOCK_PATHS.sync ? STORE_DB : `${STORE_DB}_async`);
+/** Each Airlock path has its own store database (a connector name is unique per store). */
+const storeDbOf = (path) =>
+  path === AIRLOCK_PATHS.sync
+    ? STORE_DB
+    : `${STORE_DB}_${path.slice("airlock-".length).replace(/-/g, "_")}`;
 
 const starters = {
   direct: startDirect,
   pgbouncer: startPgbouncer,
   relays: startRelays,
-  [AIRLOCK_PATHS.sync]: (o) =>
-    startAirlock({ ...o, auditCommit: "sync", storeDb: storeDbOf(AIRLOCK_PATHS.sync) }),
-  [AIRLOCK_PATHS.async]: (o) =>
-    startAirlock({ ...o, auditCommit: "async", storeDb: storeDbOf(AIRLOCK_PATHS.async) }),
 };
+const starterOf = (path) =>
+  starters[path] ??
+  ((o) => startAirlock({ ...o, ...airlockVariant(path), name: path, storeDb: storeDbOf(path) }));
 
 async function machineInfo() {
   const cpus = os.cpus();
@@ -113,7 +115,7 @@ async function startPaths(options, results) {
     checkInterrupted();
     say(`starting path ${name}…`);
     try {
-      const gateway = await starters[name]({
+      const gateway = await starterOf(name)({
         tmpDir: options.tmpDir,
         logDir: options.logDir,
         profile: options.profile,
@@ -253,6 +255,7 @@ function writeResults(options, results, markdown) {
     (options.partial ? `-${options.paths.join("-")}` : "") +
     (options.profile ? "-profiled" : "") +
     (options.auditCommit !== "both" ? `-audit-${options.auditCommit}` : "") +
+    (options.policy !== "permissive" ? `-policy-${options.policy}` : "") +
     (options.storeAsyncCommit ? "-store-async-commit" : "");
   const base = path.join(dir, `${results.startedAt.slice(0, 10)}${suffix}`);
   writeFileSync(`${base}.md`, `${markdown}\n`);

@@ -1,7 +1,8 @@
 // `npm run demo`, after scripts/ensure-env.sh and the build: starts the control
 // plane, one connector and a demo target (database `airlock_demo` on the local
-// Postgres), registers connector `demo-connector` and connection `demo`, and logs
-// the `airlock` CLI in as the demo admin. Ctrl-C stops everything.
+// Postgres), registers connector `demo-connector` and connection `demo` (tagged
+// env=demo), applies the demo policy (deploy/demo/policy.yaml), and logs the `airlock`
+// CLI in as the demo admin. Ctrl-C stops everything.
 //
 // State that must survive restarts (the master key that encrypts stored
 // credentials, the admin key, the connector token) lives in .airlock/ (git-ignored).
@@ -144,14 +145,14 @@ async function waitFor(what, check, timeoutMs = 60_000) {
   }
 }
 
-async function api(state, method, route, body) {
+async function api(state, method, route, body, contentType = "application/json") {
   const res = await fetch(`${apiUrl}/api/v1${route}`, {
     method,
     headers: {
       authorization: `Bearer ${state.adminKey}`,
-      ...(body ? { "content-type": "application/json" } : {}),
+      ...(body ? { "content-type": contentType } : {}),
     },
-    body: body ? JSON.stringify(body) : undefined,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
   const json = text ? JSON.parse(text) : undefined;
@@ -195,6 +196,14 @@ async function ensureConnection(state) {
   if (res.status !== 200 && res.status !== 201) {
     throw new Error(`registering connection demo: ${JSON.stringify(res.json)}`);
   }
+}
+
+/** deploy/demo/policy.yaml, sent as written (PUT is idempotent: unchanged keeps its version). */
+async function applyDemoPolicy(state) {
+  const text = readFileSync(path.join(root, "deploy/demo/policy.yaml"), "utf8");
+  const res = await api(state, "PUT", "/policies/demo-engineers", text, "application/yaml");
+  if (res.status !== 200) throw new Error(`applying the demo policy: ${JSON.stringify(res.json)}`);
+  return res.json.version;
 }
 
 async function stopAll(code = 0) {
@@ -254,6 +263,8 @@ async function main() {
 
   await ensureConnection(state);
   say(`connection demo registered (postgres ${targetDb} via demo-connector)`);
+  const version = await applyDemoPolicy(state);
+  say(`policy demo applied (version ${version}): demo-engineers from deploy/demo/policy.yaml`);
 
   const login = spawnSync(
     path.join(root, "node_modules/.bin/airlock"),
@@ -268,6 +279,7 @@ async function main() {
   say('  pnpm exec airlock exec demo -c "select count(*) from customers"');
   say("  pnpm exec airlock connect demo      # then run the psql command it prints");
   say("  pnpm exec airlock sessions list     # every session and command, recorded");
+  say("  pnpm exec airlock policy test --as admin --connection demo -c 'drop table customers'");
   say("  pnpm exec airlock admin connectors list");
   say(`  curl -s ${apiUrl}/readyz`);
   say(`Logs: ${logDir}   Press Ctrl-C to stop.`);

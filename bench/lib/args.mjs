@@ -4,7 +4,17 @@ import { parseArgs } from "node:util";
 export const ALL_PATHS = ["direct", "pgbouncer", "relays", "airlock"];
 /** The Airlock path in each AIRLOCK_AUDIT_COMMIT mode: "airlock" is the default (sync). */
 export const AIRLOCK_PATHS = { sync: "airlock", async: "airlock-async" };
-export const isAirlock = (path) => Object.values(AIRLOCK_PATHS).includes(path);
+/** The policy an Airlock path decides with: a permissive bench policy, or the demo policy. */
+export const POLICIES = ["permissive", "demo"];
+/** "airlock", "airlock-async", and with the demo policy "airlock-demo-policy", "airlock-async-demo-policy". */
+export const airlockPath = (mode, policy) =>
+  `${AIRLOCK_PATHS[mode]}${policy === "demo" ? "-demo-policy" : ""}`;
+export const isAirlock = (path) => path === "airlock" || path.startsWith("airlock-");
+/** The audit-commit mode and the policy of an Airlock path. */
+export const airlockVariant = (path) => ({
+  auditCommit: path.startsWith(AIRLOCK_PATHS.async) ? "async" : "sync",
+  policy: path.endsWith("-demo-policy") ? "demo" : "permissive",
+});
 export const ALL_WORKLOADS = ["select-only", "simple-update"];
 
 const HELP = `Usage: node bench/run.mjs [options]   (or: pnpm bench -- [options])
@@ -29,6 +39,9 @@ Options:
   --audit-commit <m>    AIRLOCK_AUDIT_COMMIT of the Airlock path: sync, async or both
                         (default both: two Airlock rows, "Airlock" = sync and
                         "Airlock, async audit commit"; each has its own store database)
+  --policy <p>          the policy Airlock decides with: permissive (default: one rule
+                        allowing every statement kind), demo (deploy/demo/policy.yaml)
+                        or both (a second row per audit-commit mode, "…, demo policy")
   --store-async-commit  diagnostic: also synchronous_commit=off on the whole store database
                         (session rows too; not a production setting; marked in the report)
   --profile             run the Airlock processes under node --cpu-prof (bench/profiles/)
@@ -79,6 +92,7 @@ export function parseOptions(argv) {
       profile: { type: "boolean", default: false },
       "store-async-commit": { type: "boolean", default: false },
       "audit-commit": { type: "string", default: "both" },
+      policy: { type: "string", default: "permissive" },
       "no-write": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "keep-logs": { type: "boolean", default: false },
@@ -97,8 +111,15 @@ export function parseOptions(argv) {
     throw new Error(`--audit-commit: expected sync, async or both, got "${auditCommit}"`);
   }
   const modes = auditCommit === "both" ? ["sync", "async"] : [auditCommit];
+  const policy = values.policy;
+  if (![...POLICIES, "both"].includes(policy)) {
+    throw new Error(`--policy: expected permissive, demo or both, got "${policy}"`);
+  }
+  const policies = policy === "both" ? POLICIES : [policy];
   const partial = paths.length !== ALL_PATHS.length;
-  paths = paths.flatMap((p) => (p === "airlock" ? modes.map((m) => AIRLOCK_PATHS[m]) : [p]));
+  paths = paths.flatMap((p) =>
+    p === "airlock" ? modes.flatMap((m) => policies.map((pol) => airlockPath(m, pol))) : [p],
+  );
   if (paths.length === 0) throw new Error("no path left to measure (check --only / --skip)");
 
   const duration = values.duration
@@ -120,6 +141,7 @@ export function parseOptions(argv) {
     paths,
     partial,
     auditCommit,
+    policy,
     clients,
     workloads: list(values.workloads, ALL_WORKLOADS, "--workloads"),
     scale: positiveInt(values.scale, "--scale"),

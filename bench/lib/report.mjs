@@ -118,6 +118,10 @@ export function renderMarkdown(results) {
           " command record still commits before the command is forwarded, without waiting" +
           " for the store's WAL flush."
         : "") +
+      (options.paths.some((p) => p.endsWith("-demo-policy"))
+        ? ' Rows marked "demo policy" decide every statement with deploy/demo/policy.yaml;' +
+          " the others with a permissive bench policy (one rule allowing every statement kind)."
+        : "") +
       (options.storeAsyncCommit
         ? " **Diagnostic run: Airlock's store databases had `synchronous_commit = off`" +
           " (session rows and completions too).**"

@@ -1,6 +1,10 @@
 // A whole Airlock for one test file: its own store database, a target database
 // with the demo data, the control plane, a connector, the CLI logged in, and
 // `airlock connect` listening on a local port. Real processes throughout.
+//
+// Policies deny by default, so unless told otherwise the gateway applies (through the
+// REST API) a permissive test policy: the user `admin` may run every statement kind on
+// the test connection, opaque ones included, so the data-path tests test the data path.
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -13,8 +17,69 @@ export const pgBin = (() => {
   return res.status === 0 ? res.stdout.trim() : "/usr/lib/postgresql/15/bin";
 })();
 
+/** Every statement kind a rule may name (policy-core's RULE_STATEMENT_KINDS). */
+export const ALL_STATEMENT_KINDS = [
+  "select",
+  "insert",
+  "update",
+  "delete",
+  "merge",
+  "truncate",
+  "copy",
+  "ddl",
+  "create",
+  "alter",
+  "drop",
+  "comment",
+  "grant",
+  "revoke",
+  "transaction",
+  "set",
+  "show",
+  "reset",
+  "call",
+  "do",
+  "explain",
+  "maintenance",
+  "listen",
+  "notify",
+  "unlisten",
+  "prepare",
+  "execute",
+  "deallocate",
+  "lock",
+  "discard",
+  "fetch",
+  "declare",
+  "close",
+  "checkpoint",
+  "load",
+  "other",
+] as const;
+
+/** The policy Gateway.start applies by default: `admin` may do anything on `connection`. */
+export function permissivePolicy(connection: string): Record<string, unknown> {
+  return {
+    name: "test-allow-all",
+    description: "tests of the data path: admin may run anything on the test connection",
+    subjects: { users: ["admin"] },
+    resources: { connections: [connection] },
+    rules: [
+      {
+        id: "everything",
+        match: { sql: { statements: [...ALL_STATEMENT_KINDS] } },
+        action: "allow",
+      },
+    ],
+  };
+}
+
 export interface GatewayOptions {
   connection?: string;
+  /** Tags of the test connection (e.g. env=demo for the demo policy). */
+  tags?: Record<string, string>;
+  /** "permissive" (default): apply permissivePolicy(); "none": no policy (deny by default). */
+  policy?: "permissive" | "none";
   controlPlaneEnv?: Record<string, string>;
 }
 
@@ -61,8 +126,12 @@ export class Gateway {
       username: "postgres",
       credential: { source: "none" },
       options: { sslmode: "disable" },
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
     });
     if (conn.status !== 201) throw new Error(`connection: ${conn.text}`);
+    if ((options.policy ?? "permissive") === "permissive") {
+      await gw.applyPolicy(permissivePolicy(connection));
+    }
     gw.connector = startConnector(cp.grpcAddress, created.body.token);
     gw.procs.push(gw.connector);
     await waitUntil(
@@ -71,6 +140,29 @@ export class Gateway {
     );
     await gw.startConnect();
     return gw;
+  }
+
+  /** PUT /api/v1/policies/<name> with a JSON {document}; returns the version applied. */
+  async applyPolicy(document: Record<string, unknown>): Promise<number> {
+    const name = String(document["name"]);
+    const res = await this.cp.api().request("PUT", `/api/v1/policies/${name}`, { document });
+    if (res.status !== 200) throw new Error(`policy ${name}: ${res.text}`);
+    return res.body.version as number;
+  }
+
+  /** PUT /api/v1/policies/<name> with the YAML text itself. */
+  async applyYaml(name: string, text: string): Promise<number> {
+    const res = await this.cp.api().request("PUT", `/api/v1/policies/${name}`, text, {
+      "content-type": "application/yaml",
+    });
+    if (res.status !== 200) throw new Error(`policy ${name}: ${res.text}`);
+    return res.body.version as number;
+  }
+
+  /** DELETE /api/v1/policies/<name>. */
+  async deletePolicy(name: string): Promise<void> {
+    const res = await this.cp.api().delete(`/api/v1/policies/${name}`);
+    if (res.status !== 204) throw new Error(`delete policy ${name}: ${res.text}`);
   }
 
   /** Starts `airlock connect` on a free port and waits until it listens. */

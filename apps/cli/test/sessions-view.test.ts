@@ -72,9 +72,19 @@ const commands = [
     protocol: "simple",
     sql: "drop table users",
     decision: "deny",
-    reasons: ["rule no-ddl: DDL needs a review"],
+    reasons: ["DROP is blocked on production"],
     status: "blocked",
     receivedAt: "2025-11-25T11:55:03.000Z",
+  },
+  {
+    seq: 4,
+    protocol: "simple",
+    sql: "alter table users add column x int",
+    decision: "review",
+    ruleIds: ["prod-engineers/ddl-needs-dba"],
+    reasons: ["schema changes need a DBA"],
+    status: "blocked",
+    receivedAt: "2025-11-25T11:55:04.000Z",
   },
 ];
 
@@ -124,7 +134,9 @@ describe("sessions show view", () => {
         "2     11:55:02.000   allow      error     12.4ms     -      update users set name = $1 where id = $2 and note = $3 -- $1='O''Brien', $2=NULL, $3='\\xdead'",
         `${" ".repeat(60)}error 23505: duplicate key value violates unique constraint`,
         "3     11:55:03.000   deny       blocked   -          -      drop table users",
-        `${" ".repeat(60)}denied: rule no-ddl: DDL needs a review`,
+        `${" ".repeat(60)}denied: DROP is blocked on production`,
+        "4     11:55:04.000   review     blocked   -          -      alter table users add column x int",
+        `${" ".repeat(60)}needs approval (rule prod-engineers/ddl-needs-dba): schema changes need a DBA`,
       ].join("\n") + "\n",
     );
   });

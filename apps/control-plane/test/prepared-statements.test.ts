@@ -68,14 +68,52 @@ describe("PreparedStatements", () => {
     const p = new PreparedStatements();
     p.plan([parse("s1", "delete from t"), sync]);
     const plan = p.plan([bind("", "s1", []), execute(""), sync]);
-    expect(plan.executes[0]?.sql).toBe("");
+    // Not a statement it knows: maybe one prepared with SQL PREPARE, decided as such.
+    expect(plan.executes[0]?.sql).toBe('EXECUTE "s1"');
   });
 
   it("applies Close of a statement", () => {
     const p = new PreparedStatements();
     p.plan([parse("s1", "select 1"), sync]).commit();
     p.plan([close("statement", "s1"), sync]).commit();
-    expect(p.plan([bind("", "s1", []), execute(""), sync]).executes[0]?.sql).toBe("");
+    expect(p.plan([bind("", "s1", []), execute(""), sync]).executes[0]?.sql).toBe('EXECUTE "s1"');
+  });
+
+  it("runs a statement it does not know as EXECUTE of that name, quoted; the unnamed one as empty", () => {
+    const p = new PreparedStatements();
+    const plan = p.plan([bind("", 'We"ird', []), execute(""), bind("", "", []), execute(""), sync]);
+    expect(plan.executes.map((e) => e.sql)).toEqual(['EXECUTE "We""ird"', ""]);
+  });
+
+  it("lists Parses and Executes in the order the server runs them", () => {
+    const plan = new PreparedStatements().plan([
+      parse("a", "set search_path = s"),
+      bind("", "a", []),
+      execute(""),
+      parse("b", "select * from t"),
+      bind("", "b", []),
+      execute(""),
+      sync,
+    ]);
+    expect(plan.steps).toEqual([
+      { type: "parse", name: "a", sql: "set search_path = s" },
+      { type: "execute", index: 0 },
+      { type: "parse", name: "b", sql: "select * from t" },
+      { type: "execute", index: 1 },
+    ]);
+  });
+
+  it("refuses a Bind of a statement whose Parse was refused, until the name is parsed again", () => {
+    const p = new PreparedStatements();
+    p.plan([parse("bad", "drop table t"), sync]);
+    p.markRefused(["bad"]);
+    expect(p.plan([bind("", "bad", []), execute(""), sync]).refusedStatement).toBe("bad");
+    // Parsed again in the same batch: that text is decided instead.
+    expect(
+      p.plan([parse("bad", "select 1"), bind("", "bad", []), execute(""), sync]).refusedStatement,
+    ).toBeUndefined();
+    p.plan([parse("bad", "select 1"), sync]).commit();
+    expect(p.plan([bind("", "bad", []), execute(""), sync]).refusedStatement).toBeUndefined();
   });
 
   it("keeps named portals for a later Execute", () => {

@@ -1,7 +1,13 @@
 // Path 4: Airlock as in production, three processes: the control plane, a connector that
 // dials out to it, and `airlock connect` listening on a local port. Built code only (dist/).
+//
+// Policies deny by default, so the path applies one through the REST API: a permissive
+// bench policy (one rule allowing every statement kind, for the measured user `admin`),
+// or with `--policy demo` deploy/demo/policy.yaml (the connection is tagged env=demo), so
+// every pgbench statement is decided against the demo rules (and mostly hits the cache).
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -26,6 +32,23 @@ const entries = {
 
 const CONNECTOR = "bench-connector";
 const CONNECTION = "bench";
+const DEMO_POLICY = path.join(repoRoot, "deploy/demo/policy.yaml");
+
+/** `admin` may run every statement kind (policy-core's list) on the bench connection. */
+function permissivePolicy() {
+  const { RULE_STATEMENT_KINDS } = createRequire(import.meta.url)(
+    path.join(repoRoot, "packages/policy-core/dist/index.js"),
+  );
+  return {
+    name: "bench-allow-all",
+    description: "the bench measures the data path: admin may run anything on it",
+    subjects: { users: ["admin"] },
+    resources: { connections: [CONNECTION] },
+    rules: [
+      { id: "everything", match: { sql: { statements: RULE_STATEMENT_KINDS } }, action: "allow" },
+    ],
+  };
+}
 
 /** Undefined when the build is there; otherwise what is missing and how to fix it. */
 export function missingBuild() {
@@ -39,14 +62,16 @@ export function missingBuild() {
 const newApiKey = () =>
   `alk_key_${randomBytes(6).toString("hex")}_${randomBytes(32).toString("base64url")}`;
 
+/** A JSON body, or `{ yaml }` sent as application/yaml. */
 async function api(baseUrl, key, method, route, body) {
+  const yaml = typeof body?.yaml === "string";
   const res = await fetch(`${baseUrl}/api/v1${route}`, {
     method,
     headers: {
       authorization: `Bearer ${key}`,
-      ...(body ? { "content-type": "application/json" } : {}),
+      ...(body ? { "content-type": yaml ? "application/yaml" : "application/json" } : {}),
     },
-    body: body ? JSON.stringify(body) : undefined,
+    body: body ? (yaml ? body.yaml : JSON.stringify(body)) : undefined,
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
@@ -77,7 +102,23 @@ function tails(daemons) {
   return daemons.map((d) => `--- ${d.name} (${d.logPath}) ---\n${d.tail(15)}`).join("\n");
 }
 
-/** Airlock with AIRLOCK_AUDIT_COMMIT=`auditCommit`, on its own store database. */
+/** The policy of the path, through the API (PUT /api/v1/policies/<name>). */
+async function applyPolicy(baseUrl, key, policy) {
+  const [name, body] =
+    policy === "demo"
+      ? ["demo-engineers", { yaml: readFileSync(DEMO_POLICY, "utf8") }]
+      : ["bench-allow-all", { document: permissivePolicy() }];
+  const res = await api(baseUrl, key, "PUT", `/policies/${name}`, body);
+  if (res.status !== 200) {
+    throw new Error(`PUT /api/v1/policies/${name} → ${res.status}: ${res.text.slice(0, 300)}`);
+  }
+  return { name, version: res.json.version };
+}
+
+/**
+ * Airlock with AIRLOCK_AUDIT_COMMIT=`auditCommit` and the `policy` ("permissive" or
+ * "demo"), on its own store database.
+ */
 export async function startAirlock({
   tmpDir,
   logDir,
@@ -85,9 +126,10 @@ export async function startAirlock({
   profileDir,
   say,
   auditCommit = "sync",
+  policy = "permissive",
+  name = `${auditCommit === "sync" ? "airlock" : `airlock-${auditCommit}`}${policy === "demo" ? "-demo-policy" : ""}`,
   storeDb = STORE_DB,
 }) {
-  const name = auditCommit === "sync" ? "airlock" : `airlock-${auditCommit}`;
   const notBuilt = missingBuild();
   if (notBuilt) throw new Error(notBuilt);
 
@@ -186,6 +228,7 @@ export async function startAirlock({
       database: BENCH_DB,
       username: pgUser,
       credential: { source: "none" },
+      tags: { env: "demo" },
     };
     // No TLS on the connector → Postgres hop, like PGSSLMODE=disable on every other path.
     let res = await api(baseUrl, adminKey, "POST", "/connections", {
@@ -196,6 +239,8 @@ export async function startAirlock({
     if (res.status !== 201) {
       throw new Error(`POST /api/v1/connections → ${res.status}: ${res.text.slice(0, 300)}`);
     }
+    const applied = await applyPolicy(baseUrl, adminKey, policy);
+    say(`policy ${applied.name} applied (version ${applied.version})`);
 
     const cliEnv = {
       ...basePath,
@@ -254,7 +299,11 @@ export async function startAirlock({
 
     return {
       name,
-      label: auditCommit === "sync" ? "Airlock" : `Airlock, ${auditCommit} audit commit`,
+      label: [
+        "Airlock",
+        ...(auditCommit === "sync" ? [] : [`${auditCommit} audit commit`]),
+        ...(policy === "demo" ? ["demo policy"] : []),
+      ].join(", "),
       host: "127.0.0.1",
       port,
       processes: [

@@ -7,6 +7,7 @@ export const SqlState = {
   sqlclientUnableToEstablishSqlconnection: "08001",
   protocolViolation: "08P01",
   featureNotSupported: "0A000",
+  invalidParameterValue: "22023",
   invalidAuthorizationSpecification: "28000",
   invalidPassword: "28P01",
   insufficientPrivilege: "42501",

@@ -50,7 +50,8 @@ export function sessionDetails(s: SessionDetail, now: Date, options: CommandView
 /**
  * SEQ, TIME (received, UTC), DECISION, STATUS, DURATION, ROWS, SQL — one line per command,
  * with the SQL on one line and its parameters appended as `-- $1='x', $2=NULL`. A failed or
- * denied command gets a second line under its SQL with the error code and message.
+ * refused command gets a second line under its SQL: the error code and message, or the
+ * decision with the rules that matched and the reasons.
  */
 export function commandTable(
   commands: readonly SessionCommand[],
@@ -102,10 +103,12 @@ function problemLine(command: SessionCommand): string | undefined {
     const code = command.errorCode ? `${command.errorCode}: ` : "";
     return `error ${code}${command.errorMessage ?? ""}`.trimEnd();
   }
-  if (command.decision === "deny" && command.reasons?.length) {
-    return `denied: ${command.reasons.join("; ")}`;
-  }
-  return undefined;
+  if (command.decision !== "deny" && command.decision !== "review") return undefined;
+  const ids = command.ruleIds ?? [];
+  const rules = ids.length === 0 ? "" : ` (rule${ids.length > 1 ? "s" : ""} ${ids.join(", ")})`;
+  const verb = command.decision === "review" ? "needs approval" : "denied";
+  const reasons = command.reasons?.length ? `: ${command.reasons.join("; ")}` : "";
+  return rules === "" && reasons === "" ? undefined : `${verb}${rules}${reasons}`;
 }
 
 /** Cut to `room` characters with an ellipsis. */

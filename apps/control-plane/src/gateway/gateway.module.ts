@@ -1,16 +1,19 @@
 // The data path: ClientGateway sessions, from the CLI's call to the connector's
-// session stream, through the decision point and the write-ahead recording.
+// session stream, through the decision point (the policies in force) and the
+// write-ahead recording.
 import { Module } from "@nestjs/common";
 import { ConnectionsModule } from "../connections/connections.module";
 import { ConnectorsModule } from "../connectors/connectors.module";
 import { IdentityModule } from "../identity/identity.module";
+import { PoliciesModule } from "../policies/policies.module";
 import { RecordingModule } from "../recording/recording.module";
 import { CancelKeys } from "./cancel-keys";
+import { DecisionPoint } from "./decision";
 import { GatewayService } from "./gateway.service";
 
 @Module({
-  imports: [ConnectorsModule, ConnectionsModule, IdentityModule, RecordingModule],
-  providers: [CancelKeys, GatewayService],
+  imports: [ConnectorsModule, ConnectionsModule, IdentityModule, PoliciesModule, RecordingModule],
+  providers: [CancelKeys, DecisionPoint, GatewayService],
   exports: [GatewayService],
 })
 export class GatewayModule {}

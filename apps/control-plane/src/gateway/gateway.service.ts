@@ -17,7 +17,7 @@ import { IdentityService } from "../identity/identity.service";
 import { RecordingService } from "../recording/recording.service";
 import { CancelKeys } from "./cancel-keys";
 import { type ClientCall, ClientStream } from "./client-stream";
-import type { SessionFacts } from "./decision";
+import { DecisionPoint, type SessionFacts } from "./decision";
 import { PostgresSession, type SessionRoute } from "./postgres/postgres-session";
 import { readStartup } from "./postgres/startup-phase";
 import { fatal } from "./session-ending";
@@ -43,6 +43,7 @@ export class GatewayService {
     private readonly identity: IdentityService,
     private readonly recording: RecordingService,
     private readonly cancelKeys: CancelKeys,
+    private readonly decisions: DecisionPoint,
   ) {
     this.logger = root.child({ component: "gateway" });
   }
@@ -128,9 +129,14 @@ export class GatewayService {
       case "startup":
         break;
     }
+    // Groups are resolved once, when the session starts.
     const facts: SessionFacts = {
       userId: principal.userId,
-      groups: (await this.identity.whoami(principal)).groups,
+      subject: {
+        user: principal.userName,
+        groups: (await this.identity.whoami(principal)).groups,
+        kind: principal.kind,
+      },
       connection: { name: route.connection.name, tags: route.connection.tags },
     };
     return new PostgresSession(
@@ -139,6 +145,7 @@ export class GatewayService {
         connections: this.connections,
         recording: this.recording,
         cancelKeys: this.cancelKeys,
+        decisions: this.decisions,
         logger: this.logger.child({ user: principal.userName }),
         openTimeoutMs: this.config.sessionOpenTimeoutMs,
       },

@@ -10,6 +10,7 @@
 import {
   type ConnectionRef,
   type Decision,
+  type EvaluationRequest,
   evaluate,
   inspectSql,
   loadSqlParser,
@@ -79,12 +80,19 @@ export class PolicyDecisions implements OnModuleInit, OnApplicationShutdown {
     searchPath?: string[],
     now: Date = new Date(),
   ): Decision {
-    const request = {
-      subject,
-      connection,
-      sql,
-      ...(searchPath === undefined ? {} : { searchPath }),
-    };
+    return this.evaluate(
+      { subject, connection, sql, ...(searchPath === undefined ? {} : { searchPath }) },
+      now,
+    );
+  }
+
+  /**
+   * decide() with every input policy-core takes: the gateway passes facts it resolved
+   * itself (an EXECUTE of a statement the session prepared) and the session's
+   * standard_conforming_strings. Never throws.
+   */
+  evaluate(request: EvaluationRequest, now: Date = new Date()): Decision {
+    const { sql } = request;
     const snapshot = this.snapshot;
     if (snapshot === undefined) {
       return refused(sql, "the policies are not loaded yet; try again in a moment");

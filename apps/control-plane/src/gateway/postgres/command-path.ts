@@ -1,11 +1,19 @@
 // Frontend → target: every message the client sends after startup is parsed, every
-// command goes through decide(), its record is made durable, and only then are its
-// bytes forwarded (invariant 1). Extended-protocol messages are held until Sync or
-// Flush and forwarded as one chunk. COPY data flows as it comes.
+// command goes through the decision point, its record is made durable, and only then
+// are its bytes forwarded (invariant 1). Extended-protocol messages are held until Sync
+// or Flush and forwarded as one chunk. COPY data flows as it comes.
 //
 // When the gateway answers a command itself (refused, or not recordable) it first
 // waits until everything forwarded before has been answered, so the client sees
-// responses in the order it sent its messages.
+// responses in the order it sent its messages. A refused command never reached the
+// server, so the ReadyForQuery that follows carries the transaction status the server
+// last reported: inside a transaction block it stays 'T' (Postgres itself would have
+// failed the transaction, 'E'); the client may go on or roll back.
+//
+// Decisions use the session's SQL state (session-sql-state.ts): the search path,
+// statements prepared with SQL PREPARE, and how the server reads text. The changes an
+// allowed command makes apply when it is forwarded, in order, so a later command of
+// the same batch is decided with them.
 import { performance } from "node:perf_hooks";
 import {
   assertNever,
@@ -13,18 +21,28 @@ import {
   encodeReadyForQuery,
   type FrontendMessage,
   type FunctionCall,
+  type ParameterStatus,
   type Query,
+  type ReadyForQuery,
   SqlState,
 } from "@airlock/pg-wire";
 import type { Logger } from "pino";
 import type { RecordingService } from "../../recording/recording.service";
 import type { CommandProtocol, CommandRecord } from "../../recording/recording.types";
 import { joinRaws } from "../chunks";
-import { type CommandDecision, decide, refusalMessage, type SessionFacts } from "../decision";
+import {
+  type CommandDecision,
+  type CommandToDecide,
+  type DecisionPoint,
+  type SessionFacts,
+  type SqlContext,
+} from "../decision";
+import { refusalFields } from "../refusal";
 import { clientQuit, protocolError, type SessionEnding } from "../session-ending";
 import { recordedParams } from "./bind-params";
-import { PreparedStatements } from "./prepared-statements";
-import type { ResponseTracker } from "./response-tracker";
+import { type PlannedExecute, PreparedStatements } from "./prepared-statements";
+import type { Outcome, ResponseTracker } from "./response-tracker";
+import { type CommandEffects, SessionSqlState } from "./session-sql-state";
 
 /** Extended-protocol messages held without Sync or Flush: past this, 54000 and close. */
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
@@ -34,11 +52,16 @@ export interface TrackedCommand {
   seq: number;
   /** performance.now() when the command was received. */
   startedAt: number;
+  /** What it changes in the session's SQL state (set when forwarded). */
+  effects?: CommandEffects;
 }
 
 export interface CommandPathDeps {
   sessionId: string;
   facts: SessionFacts;
+  decisions: DecisionPoint;
+  /** The search path the session started with (startup-search-path.ts). */
+  startupSearchPath: readonly string[];
   tracker: ResponseTracker<TrackedCommand>;
   recording: RecordingService;
   logger: Logger;
@@ -56,6 +79,7 @@ const UNRECORDED_MESSAGE = "Airlock could not record this command, so it was not
 
 export class CommandPath {
   private readonly prepared = new PreparedStatements();
+  private readonly sql: SessionSqlState;
   private held: FrontendMessage[] = [];
   private heldBytes = 0;
   /** After a refused batch without Sync: drop messages until the client's Sync. */
@@ -65,7 +89,20 @@ export class CommandPath {
   private nextSeq = 1;
   private recording: Promise<void> | undefined;
 
-  constructor(private readonly deps: CommandPathDeps) {}
+  constructor(private readonly deps: CommandPathDeps) {
+    this.sql = new SessionSqlState(deps.startupSearchPath);
+  }
+
+  /** A forwarded command completed: the SQL state learns whether its changes happened. */
+  completed(command: TrackedCommand, status: Outcome["status"]): void {
+    if (command.effects !== undefined) this.sql.completed(command.effects, status);
+  }
+
+  /** ParameterStatus and ReadyForQuery from the server (startup included). */
+  observe(m: ParameterStatus | ReadyForQuery): void {
+    if (m.type === "parameterStatus") this.sql.parameterStatus(m.name, m.value);
+    else this.sql.ready(m.status);
+  }
 
   /** The write-ahead record in flight, if any (the session's end waits for it). */
   get recordInFlight(): Promise<void> | undefined {
@@ -133,8 +170,14 @@ export class CommandPath {
   private async simpleQuery(q: Query): Promise<void> {
     const receivedAt = new Date();
     const startedAt = performance.now();
-    const decision = decide({ kind: "simple", sql: q.sql }, this.deps.facts, receivedAt);
-    await this.single("simple", q.sql, null, decision, q.raw, receivedAt, startedAt);
+    const quiet = this.quiet();
+    const context = this.sql.context(this.sql.view, !quiet);
+    const decision = this.decide({ kind: "simple", sql: q.sql }, context, receivedAt);
+    const effects =
+      decision.action === "allow"
+        ? this.sql.effectsOf(decision.statements, quiet && this.inAutocommit())
+        : undefined;
+    await this.single("simple", q.sql, null, decision, q.raw, receivedAt, startedAt, effects);
     // A simple Query destroys the unnamed statement and portal (when it runs).
     if (decision.action === "allow") this.prepared.onSimpleQuery();
   }
@@ -143,9 +186,24 @@ export class CommandPath {
     const receivedAt = new Date();
     const startedAt = performance.now();
     const sql = `fastpath function ${f.oid}`;
-    const decision = decide({ kind: "function_call", sql }, this.deps.facts, receivedAt);
+    const context = this.sql.context(this.sql.view, !this.quiet());
+    const decision = this.decide({ kind: "function_call", sql }, context, receivedAt);
     const params = recordedParams(f.argFormats, f.args);
     await this.single("function_call", sql, params, decision, f.raw, receivedAt, startedAt);
+  }
+
+  private decide(command: CommandToDecide, context: SqlContext, now: Date): CommandDecision {
+    return this.deps.decisions.decide(command, this.deps.facts, context, now);
+  }
+
+  /** Nothing forwarded is still running: the server's settings are as last reported. */
+  private quiet(): boolean {
+    return this.deps.tracker.idle && !this.openBatch;
+  }
+
+  /** The server's last ReadyForQuery said: no transaction block. */
+  private inAutocommit(): boolean {
+    return this.deps.tracker.transactionStatus === "I";
   }
 
   /** One command answered by one ReadyForQuery: a simple Query or a FunctionCall. */
@@ -157,10 +215,11 @@ export class CommandPath {
     raw: Buffer,
     receivedAt: Date,
     startedAt: number,
+    effects?: CommandEffects,
   ): Promise<void> {
     if (decision.action === "deny") {
       await this.record([this.row(protocol, sql, params, decision, "blocked", receivedAt)]);
-      await this.answer(refusal(decision), true);
+      await this.answer(this.refusal(decision), true);
       return;
     }
     const row = this.row(protocol, sql, params, decision, "pending", receivedAt);
@@ -168,10 +227,14 @@ export class CommandPath {
       await this.answer(unrecorded(), true);
       return;
     }
-    const command = { seq: row.seq, startedAt };
+    const command: TrackedCommand = { seq: row.seq, startedAt };
     if (this.deps.ending()) {
       this.deps.interrupted(command);
       return;
+    }
+    if (effects !== undefined) {
+      this.sql.forwarded(effects);
+      command.effects = effects;
     }
     this.deps.tracker.expectQuery(command);
     await this.forward(raw);
@@ -213,24 +276,48 @@ export class CommandPath {
     const receivedAt = new Date();
     const startedAt = performance.now();
     const plan = this.prepared.plan(messages);
-    let refused: CommandDecision | undefined;
-    for (const sql of plan.parsed) {
-      const d = decide({ kind: "parse", sql }, this.deps.facts, receivedAt);
-      if (d.action === "deny") refused ??= d;
+    const quiet = this.quiet();
+    const autocommit = quiet && plan.executes.length === 1 && this.inAutocommit();
+    let refused =
+      plan.refusedStatement === undefined ? undefined : statementRefused(plan.refusedStatement);
+    const refusedParses: string[] = [];
+    const decisions: CommandDecision[] = [];
+    const effects: (CommandEffects | undefined)[] = [];
+    // Decided in the order the server runs them, each with the changes of the Executes
+    // before it; a step after an Execute is read by the server once that one ran.
+    let view = this.sql.view;
+    for (const step of plan.steps) {
+      const context = this.sql.context(view, !quiet || decisions.length > 0);
+      if (step.type === "parse") {
+        const d = this.decide({ kind: "parse", sql: step.sql }, context, receivedAt);
+        if (d.action === "deny") {
+          refused ??= d;
+          refusedParses.push(step.name);
+        }
+        continue;
+      }
+      const e = plan.executes[step.index] as PlannedExecute;
+      const d = this.decide({ kind: "extended", sql: e.sql }, context, receivedAt);
+      decisions.push(d);
+      if (d.action === "deny") {
+        refused ??= d;
+        effects.push(undefined);
+        continue;
+      }
+      const fx = this.sql.effectsOf(d.statements, autocommit);
+      view = SessionSqlState.apply(view, fx.ops).view;
+      effects.push(fx);
     }
-    const decisions = plan.executes.map((e) =>
-      decide({ kind: "extended", sql: e.sql }, this.deps.facts, receivedAt),
-    );
-    refused ??= decisions.find((d) => d.action === "deny");
     if (refused !== undefined) {
       // Nothing of the batch runs: refused commands are blocked, the others skipped.
+      this.prepared.markRefused(refusedParses);
       const rows = plan.executes.map((e, i) => {
         const d = decisions[i] as CommandDecision;
         const status = d.action === "deny" ? "blocked" : "skipped";
         return this.row("extended", e.sql, e.params, d, status, receivedAt);
       });
       if (rows.length > 0) await this.record(rows);
-      await this.refuseBatch(refusal(refused), sync, last.raw);
+      await this.refuseBatch(this.refusal(refused), sync, last.raw);
       return;
     }
     const rows = plan.executes.map((e, i) =>
@@ -240,12 +327,18 @@ export class CommandPath {
       await this.refuseBatch(unrecorded(), sync, last.raw);
       return;
     }
-    const commands = rows.map((row) => ({ seq: row.seq, startedAt }));
+    const commands: TrackedCommand[] = rows.map((row) => ({ seq: row.seq, startedAt }));
     if (this.deps.ending()) {
       for (const command of commands) this.deps.interrupted(command);
       return;
     }
     plan.commit();
+    commands.forEach((command, i) => {
+      const fx = effects[i];
+      if (fx === undefined) return;
+      this.sql.forwarded(fx);
+      command.effects = fx;
+    });
     for (const command of commands) this.deps.tracker.expectExecute(command);
     if (sync) this.deps.tracker.expectSync();
     this.openBatch = !sync;
@@ -330,6 +423,17 @@ export class CommandPath {
     if (wait !== undefined) await wait;
   }
 
+  /** ErrorResponse 42501 with the rule's message and what to do. */
+  private refusal(decision: CommandDecision): Buffer {
+    const { message, hint } = refusalFields(decision, this.deps.facts);
+    return encodeErrorResponse({
+      severity: "ERROR",
+      code: SqlState.insufficientPrivilege,
+      message,
+      hint,
+    });
+  }
+
   /**
    * The gateway's own answer: `error` (if any) and optionally ReadyForQuery, after
    * every response owed for earlier forwarded messages.
@@ -348,12 +452,17 @@ export class CommandPath {
   }
 }
 
-function refusal(decision: CommandDecision): Buffer {
-  return encodeErrorResponse({
-    severity: "ERROR",
-    code: SqlState.insufficientPrivilege,
-    message: refusalMessage(decision),
-  });
+/** A Bind of a statement whose Parse policy refused earlier in the session. */
+function statementRefused(name: string): CommandDecision {
+  const which = name === "" ? "the unnamed prepared statement" : `prepared statement "${name}"`;
+  return {
+    action: "deny",
+    decision: "deny",
+    ruleIds: [],
+    decisiveRuleIds: [],
+    reasons: [`${which} was refused by policy when it was parsed, so it cannot be run`],
+    statements: [],
+  };
 }
 
 function unrecorded(): Buffer {

@@ -28,7 +28,7 @@ import { TIMED_OUT } from "../../grpc/frame-reader";
 import type { RecordingService } from "../../recording/recording.service";
 import type { CancelKey, CancelKeys } from "../cancel-keys";
 import type { ClientStream } from "../client-stream";
-import type { SessionFacts } from "../decision";
+import type { DecisionPoint, SessionFacts } from "../decision";
 import {
   clientQuit,
   closeCodeName,
@@ -45,6 +45,7 @@ import { TargetStream } from "../target-stream";
 import { CommandPath, type TrackedCommand } from "./command-path";
 import type { Outcome } from "./response-tracker";
 import { ResponseTracker } from "./response-tracker";
+import { startupSearchPath } from "./startup-search-path";
 
 /** Backend frames are the target's: allow what Postgres itself can send (1 GiB fields). */
 const MAX_BACKEND_FRAME_BYTES = 2 ** 30 + 2 ** 16;
@@ -63,6 +64,7 @@ export interface PostgresSessionDeps {
   connections: ConnectionsService;
   recording: RecordingService;
   cancelKeys: CancelKeys;
+  decisions: DecisionPoint;
   logger: Logger;
   openTimeoutMs: number;
 }
@@ -99,7 +101,12 @@ export class PostgresSession {
   private readonly commands: CommandPath;
   private settledWaiters: (() => void)[] = [];
   private readonly unsubscribe: () => void;
-  private readonly observe = (m: BackendMessage): void => this.tracker.observe(m);
+  /** Why the startup's search_path cannot be followed (the session is refused), if so. */
+  private readonly startupProblem: string | undefined;
+  private readonly observe = (m: BackendMessage): void => {
+    this.tracker.observe(m);
+    if (m.type === "readyForQuery" || m.type === "parameterStatus") this.commands.observe(m);
+  };
 
   constructor(
     private readonly deps: PostgresSessionDeps,
@@ -118,9 +125,13 @@ export class PostgresSession {
     this.tracker = new ResponseTracker<TrackedCommand>((command, outcome) =>
       this.completed(command, outcome),
     );
+    const searchPath = startupSearchPath(startup.message.parameters);
+    this.startupProblem = "problem" in searchPath ? searchPath.problem : undefined;
     this.commands = new CommandPath({
       sessionId: this.id,
       facts,
+      decisions: deps.decisions,
+      startupSearchPath: "path" in searchPath ? searchPath.path : [],
       tracker: this.tracker,
       recording: deps.recording,
       logger: this.logger,
@@ -192,6 +203,17 @@ export class PostgresSession {
           "replication connections are not allowed through Airlock",
           SqlState.insufficientPrivilege,
           CloseCode.CLOSE_CODE_PERMISSION_DENIED,
+        ),
+      );
+      return;
+    }
+    if (this.startupProblem !== undefined) {
+      // Policy could not tell which schemas unqualified names mean: fail closed.
+      this.end(
+        refusedAtStartup(
+          this.startupProblem,
+          SqlState.invalidParameterValue,
+          CloseCode.CLOSE_CODE_INVALID_INPUT,
         ),
       );
       return;
@@ -434,10 +456,11 @@ export class PostgresSession {
     const parts: Buffer[] = [];
     this.backend.parse(payload, (m) => {
       if (this.phase !== "startup") {
-        this.tracker.observe(m);
+        this.observe(m);
         parts.push(m.raw);
         return;
       }
+      if (m.type === "parameterStatus") this.commands.observe(m);
       if (m.type === "backendKeyData") {
         this.cancelKey ??= this.deps.cancelKeys.issue(this);
         parts.push(encodeBackendKeyData(this.cancelKey.processId, this.cancelKey.secretKey));
@@ -476,6 +499,7 @@ export class PostgresSession {
   }
 
   private completed(command: TrackedCommand, outcome: Outcome): void {
+    this.commands.completed(command, outcome.status);
     this.deps.recording.completeCommand({
       sessionId: this.id,
       seq: command.seq,

@@ -63,6 +63,11 @@ export class ResponseTracker<C> {
     return this.status;
   }
 
+  /** Nothing forwarded is waiting for any response (no command, no Sync). */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   /** Commands forwarded and not complete yet. */
   get pendingCommands(): number {
     let n = 0;
