@@ -9,6 +9,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { RULE_STATEMENT_KINDS } from "../../packages/policy-core/src/sql/kinds";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { Cli, ControlPlane, Proc, freePort, repoRoot, startConnector, waitUntil } from "./harness";
 
@@ -17,45 +18,8 @@ export const pgBin = (() => {
   return res.status === 0 ? res.stdout.trim() : "/usr/lib/postgresql/15/bin";
 })();
 
-/** Every statement kind a rule may name (policy-core's RULE_STATEMENT_KINDS). */
-export const ALL_STATEMENT_KINDS = [
-  "select",
-  "insert",
-  "update",
-  "delete",
-  "merge",
-  "truncate",
-  "copy",
-  "ddl",
-  "create",
-  "alter",
-  "drop",
-  "comment",
-  "grant",
-  "revoke",
-  "transaction",
-  "set",
-  "show",
-  "reset",
-  "call",
-  "do",
-  "explain",
-  "maintenance",
-  "listen",
-  "notify",
-  "unlisten",
-  "prepare",
-  "execute",
-  "deallocate",
-  "lock",
-  "discard",
-  "fetch",
-  "declare",
-  "close",
-  "checkpoint",
-  "load",
-  "other",
-] as const;
+/** Every statement kind a rule may name, straight from policy-core. */
+export const ALL_STATEMENT_KINDS = RULE_STATEMENT_KINDS;
 
 /** The policy Gateway.start applies by default: `admin` may do anything on `connection`. */
 export function permissivePolicy(connection: string): Record<string, unknown> {
