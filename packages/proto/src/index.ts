@@ -3,6 +3,7 @@
 export * from "./gen/airlock/v1/common";
 export * from "./gen/airlock/v1/tunnel";
 export * from "./gen/airlock/v1/gateway";
+export * from "./fast-codec";
 
 /** Metadata key that carries `Bearer <token>` on every call. */
 export const AUTH_METADATA_KEY = "authorization";

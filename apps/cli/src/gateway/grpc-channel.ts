@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials, Metadata } from "@grpc/grpc-js";
-import { AUTH_METADATA_KEY, bearer, ClientGatewayClient } from "@airlock/proto";
+import {
+  AUTH_METADATA_KEY,
+  bearer,
+  type ClientGatewayClient,
+  ClientGatewayFastClient,
+} from "@airlock/proto";
 import type { GrpcTarget } from "../config/grpc-target";
 import { ConfigError } from "../errors";
 
@@ -23,7 +28,8 @@ const CHANNEL_OPTIONS = {
 } as const;
 
 export function createGatewayClient(grpc: GrpcTarget, userAgent: string): ClientGatewayClient {
-  return new ClientGatewayClient(grpc.address, channelCredentials(grpc), {
+  // The fast client: data frames are encoded in one allocation and decoded as views.
+  return new ClientGatewayFastClient(grpc.address, channelCredentials(grpc), {
     ...CHANNEL_OPTIONS,
     "grpc.primary_user_agent": userAgent,
   });

@@ -9,7 +9,12 @@ import {
   type ClientDuplexStream,
   type StatusObject,
 } from "@grpc/grpc-js";
-import { AUTH_METADATA_KEY, bearer, ConnectorTunnelClient } from "@airlock/proto";
+import {
+  AUTH_METADATA_KEY,
+  bearer,
+  type ConnectorTunnelClient,
+  ConnectorTunnelFastClient,
+} from "@airlock/proto";
 
 export interface TunnelClientSettings {
   readonly controlPlane: string;
@@ -36,7 +41,8 @@ export function createTunnelClient(settings: TunnelClientSettings): ConnectorTun
   const channelCredentials = settings.insecure
     ? credentials.createInsecure()
     : credentials.createSsl(settings.tlsCa ?? null);
-  return new ConnectorTunnelClient(settings.controlPlane, channelCredentials, {
+  // The fast client: data frames are encoded in one allocation and decoded as views.
+  return new ConnectorTunnelFastClient(settings.controlPlane, channelCredentials, {
     ...CHANNEL_OPTIONS,
     "grpc.primary_user_agent": settings.userAgent,
   });

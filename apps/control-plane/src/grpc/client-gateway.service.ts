@@ -4,7 +4,8 @@ import type { ServerDuplexStream } from "@grpc/grpc-js";
 import {
   type ClientFrame,
   type ClientGatewayServer,
-  ClientGatewayService as ClientGatewayDefinition,
+  // The fast service: data frames are encoded in one allocation and decoded as views.
+  ClientGatewayFastService as ClientGatewayDefinition,
   type GatewayFrame,
 } from "@airlock/proto";
 import { Inject, Injectable } from "@nestjs/common";

@@ -4,7 +4,8 @@
 import {
   type ConnectorSessionFrame,
   type ConnectorTunnelServer,
-  ConnectorTunnelService as ConnectorTunnelDefinition,
+  // The fast service: data frames are encoded in one allocation and decoded as views.
+  ConnectorTunnelFastService as ConnectorTunnelDefinition,
 } from "@airlock/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
