@@ -44,16 +44,9 @@ describe("control plane killed with -9 mid-session", () => {
       Array.from({ length: 20 }, (_, i) => `select '${tag}-${i + 1}' as v`),
     );
 
-    // The control plane comes back on the same store; the connector reconnects by itself,
-    // and new sessions work.
+    // The control plane comes back on the same store. A session opened at once waits for
+    // the connector, which reconnects by itself, instead of failing as "offline".
     await gw.cp.restart();
-    // The status alone can still read "online" from the last heartbeats before the crash;
-    // a new connectedAt shows the connector really reconnected to the new process.
-    await waitUntil("the connector to reconnect", async () => {
-      const res = await gw.cp.api().get("/api/v1/connectors/edge");
-      return res.body.status === "online" && res.body.connectedAt !== before;
-    });
-    expect(gw.connector.running).toBe(true);
     const again = await gw.client();
     try {
       expect((await again.query("select 'after restart' as v")).rows).toEqual([
@@ -62,5 +55,12 @@ describe("control plane killed with -9 mid-session", () => {
     } finally {
       await again.end();
     }
+    expect(gw.connector.running).toBe(true);
+    // The status alone can still read "online" from the last heartbeats before the crash;
+    // a new connectedAt shows the connector really reconnected to the new process.
+    await waitUntil("the connector to reconnect", async () => {
+      const res = await gw.cp.api().get("/api/v1/connectors/edge");
+      return res.body.status === "online" && res.body.connectedAt !== before;
+    });
   });
 });

@@ -58,6 +58,11 @@ export class ConnectorsFacade {
     return this.registry.isConnected(connectorId);
   }
 
+  /** True once the connector has a live control stream on this replica; false after `timeoutMs`. */
+  waitConnected(connectorId: string, timeoutMs: number): Promise<boolean> {
+    return this.registry.waitConnected(connectorId, timeoutMs);
+  }
+
   /**
    * Sends open_session (with a fresh one-time attach token) down the connector's
    * control stream. Throws Unavailable when the connector has no live stream here.

@@ -26,11 +26,15 @@ export type GoneListener = (connectorId: string, connectorName: string) => void;
 export class ControlRegistry {
   private readonly live = new Map<string, LiveControl>();
   private readonly goneListeners = new Set<GoneListener>();
+  private readonly arrivalWaiters = new Map<string, Set<() => void>>();
 
   /** Makes `stream` the connector's current stream; returns the one it replaced. */
   register(stream: LiveControl): LiveControl | undefined {
     const previous = this.live.get(stream.connectorId);
     this.live.set(stream.connectorId, stream);
+    const waiters = this.arrivalWaiters.get(stream.connectorId);
+    this.arrivalWaiters.delete(stream.connectorId);
+    for (const wake of waiters ?? []) wake();
     return previous === stream ? undefined : previous;
   }
 
@@ -51,6 +55,31 @@ export class ControlRegistry {
 
   isConnected(connectorId: string): boolean {
     return this.live.has(connectorId);
+  }
+
+  /**
+   * Resolves true as soon as the connector has a live control stream here (at once if it
+   * has one), false after `timeoutMs`. Lets a session opened while a connector is
+   * reconnecting (e.g. right after this process restarted) wait for it.
+   */
+  waitConnected(connectorId: string, timeoutMs: number): Promise<boolean> {
+    if (this.live.has(connectorId) || timeoutMs <= 0) {
+      return Promise.resolve(this.live.has(connectorId));
+    }
+    return new Promise((resolve) => {
+      const waiters = this.arrivalWaiters.get(connectorId) ?? new Set<() => void>();
+      this.arrivalWaiters.set(connectorId, waiters);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        if (waiters.size === 0) this.arrivalWaiters.delete(connectorId);
+        resolve(false);
+      }, timeoutMs);
+      waiters.add(wake);
+    });
   }
 
   sendInstruction(connectorId: string, instruction: ControlInstruction): void {

@@ -50,6 +50,8 @@ import { startupSearchPath } from "./startup-search-path";
 /** Backend frames are the target's: allow what Postgres itself can send (1 GiB fields). */
 const MAX_BACKEND_FRAME_BYTES = 2 ** 30 + 2 ** 16;
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+/** How long a new session waits for a connector that is not connected to this replica. */
+const CONNECTOR_RECONNECT_GRACE_MS = 5_000;
 /** Startup parameters that the connection decides, or that we do not pass on. */
 const NOT_FORWARDED = new Set(["user", "database", "replication"]);
 const NOT_REPLICATION = new Set(["false", "off", "no", "0"]);
@@ -219,11 +221,19 @@ export class PostgresSession {
       return;
     }
     const { connector, connection } = this.route;
-    if (!this.deps.connectors.isConnected(connector.id)) {
-      this.end(couldNotConnect(`the connector ${connector.name} is offline`));
+    const deadline = performance.now() + this.deps.openTimeoutMs;
+    // A connector that is reconnecting (say, this process just restarted) gets a short
+    // grace period before the session is refused as offline.
+    const grace = Math.min(CONNECTOR_RECONNECT_GRACE_MS, this.deps.openTimeoutMs);
+    if (!(await this.deps.connectors.waitConnected(connector.id, grace))) {
+      this.end(
+        couldNotConnect(
+          `the connector ${connector.name} is offline (waited ${grace / 1000} s for it to connect)`,
+        ),
+      );
       return;
     }
-    const deadline = performance.now() + this.deps.openTimeoutMs;
+    if (this.ending !== undefined) return;
     let target: TargetSpec;
     try {
       target = await this.deps.connections.resolveTargetSpec(connection.id);
