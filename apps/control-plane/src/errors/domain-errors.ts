@@ -14,6 +14,12 @@ export type ErrorCode =
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
+
+  constructor(message: string) {
+    super(message);
+    // The subclass's own name (InvalidInput, NotFound, …) for logs and stack traces.
+    this.name = new.target.name;
+  }
 }
 
 /** One problem of a document with several (a policy): where it is and what is wrong. */
@@ -34,50 +40,29 @@ export class InvalidInput extends DomainError {
     readonly issues?: readonly InputIssue[],
   ) {
     super(message);
-    this.name = "InvalidInput";
   }
 }
 
 /** The caller's credentials are missing, invalid, expired or revoked. */
 export class Unauthenticated extends DomainError {
   readonly code = "unauthenticated";
-  constructor(message: string) {
-    super(message);
-    this.name = "Unauthenticated";
-  }
 }
 
 /** Authenticated, but the caller's role does not allow this. */
 export class PermissionDenied extends DomainError {
   readonly code = "permission_denied";
-  constructor(message: string) {
-    super(message);
-    this.name = "PermissionDenied";
-  }
 }
 
 export class NotFound extends DomainError {
   readonly code = "not_found";
-  constructor(message: string) {
-    super(message);
-    this.name = "NotFound";
-  }
 }
 
 /** The request clashes with the current state (a name taken, a thing still in use). */
 export class Conflict extends DomainError {
   readonly code = "conflict";
-  constructor(message: string) {
-    super(message);
-    this.name = "Conflict";
-  }
 }
 
 /** A dependency (database, connector, target) cannot be reached right now. */
 export class Unavailable extends DomainError {
   readonly code = "unavailable";
-  constructor(message: string) {
-    super(message);
-    this.name = "Unavailable";
-  }
 }
