@@ -5,6 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../support/db";
 import { ControlPlane } from "./harness";
 
+/** The secret part of `alk_key_<12 hex>_<secret>` (base64url: it may itself hold "_"). */
+function secretOf(key: string): string {
+  return key.slice("alk_key_".length + 12 + 1);
+}
+
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let cp: ControlPlane;
 
@@ -73,7 +78,7 @@ describe("API key authentication", () => {
     expect((await cp.api(key).get("/api/v1/identity/whoami")).status).toBe(200);
 
     const list = await cp.api().get("/api/v1/api-keys");
-    expect(list.text).not.toContain(key.split("_")[3]);
+    expect(list.text).not.toContain(secretOf(key));
 
     expect((await cp.api().delete(`/api/v1/api-keys/${created.body.apiKey.id}`)).status).toBe(204);
     const after = await cp.api(key).get("/api/v1/identity/whoami");
@@ -83,7 +88,7 @@ describe("API key authentication", () => {
 
   it("stores only a hash of each key", async () => {
     const created = await cp.api().post("/api/v1/api-keys", { name: "hash-check" });
-    const secret = (created.body.key as string).split("_")[3]!;
+    const secret = secretOf(created.body.key as string);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
