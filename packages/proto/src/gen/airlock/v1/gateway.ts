@@ -38,6 +38,16 @@ export interface ClientOpen {
   clientVersion: string;
   /** Address of the local client as the CLI saw it (for the audit record). */
   clientAddress: string;
+  /**
+   * Why the user opens this session (`airlock connect --reason`); review rules with
+   * require_justification need it. Empty when not given.
+   */
+  justification: string;
+  /**
+   * `airlock exec --review <id>`: run the approved command of this review (its exact
+   * text, once). Empty otherwise.
+   */
+  reviewId: string;
 }
 
 export interface GatewayFrame {
@@ -177,7 +187,14 @@ export const ClientFrame: MessageFns<ClientFrame> = {
 };
 
 function createBaseClientOpen(): ClientOpen {
-  return { connection: "", protocol: "", clientVersion: "", clientAddress: "" };
+  return {
+    connection: "",
+    protocol: "",
+    clientVersion: "",
+    clientAddress: "",
+    justification: "",
+    reviewId: "",
+  };
 }
 
 export const ClientOpen: MessageFns<ClientOpen> = {
@@ -193,6 +210,12 @@ export const ClientOpen: MessageFns<ClientOpen> = {
     }
     if (message.clientAddress !== "") {
       writer.uint32(34).string(message.clientAddress);
+    }
+    if (message.justification !== "") {
+      writer.uint32(42).string(message.justification);
+    }
+    if (message.reviewId !== "") {
+      writer.uint32(50).string(message.reviewId);
     }
     return writer;
   },
@@ -242,6 +265,22 @@ export const ClientOpen: MessageFns<ClientOpen> = {
             message.clientAddress = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.justification = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reviewId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -268,6 +307,12 @@ export const ClientOpen: MessageFns<ClientOpen> = {
         : isSet(object.client_address)
           ? globalThis.String(object.client_address)
           : "",
+      justification: isSet(object.justification) ? globalThis.String(object.justification) : "",
+      reviewId: isSet(object.reviewId)
+        ? globalThis.String(object.reviewId)
+        : isSet(object.review_id)
+          ? globalThis.String(object.review_id)
+          : "",
     };
   },
 
@@ -285,6 +330,12 @@ export const ClientOpen: MessageFns<ClientOpen> = {
     if (message.clientAddress !== "") {
       obj.clientAddress = message.clientAddress;
     }
+    if (message.justification !== "") {
+      obj.justification = message.justification;
+    }
+    if (message.reviewId !== "") {
+      obj.reviewId = message.reviewId;
+    }
     return obj;
   },
 
@@ -297,6 +348,8 @@ export const ClientOpen: MessageFns<ClientOpen> = {
     message.protocol = object.protocol ?? "";
     message.clientVersion = object.clientVersion ?? "";
     message.clientAddress = object.clientAddress ?? "";
+    message.justification = object.justification ?? "";
+    message.reviewId = object.reviewId ?? "";
     return message;
   },
 };
