@@ -18,6 +18,10 @@ export interface SessionSpec {
   readonly connection: string;
   readonly protocol: string;
   readonly clientVersion: string;
+  /** `--reason`: the justification review rules may require. */
+  readonly justification?: string;
+  /** `exec --review <id>`: run this approved review's command. */
+  readonly reviewId?: string;
 }
 
 /** How one local connection ended, for the one-line log and for `airlock exec`. */
@@ -89,6 +93,8 @@ export class GatewaySession {
           protocol: spec.protocol,
           clientVersion: spec.clientVersion,
           clientAddress: addressOf(socket),
+          justification: spec.justification ?? "",
+          reviewId: spec.reviewId ?? "",
         },
       },
     });

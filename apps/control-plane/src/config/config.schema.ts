@@ -129,6 +129,26 @@ export const envSchema = z.object({
     }),
   ).transform((v) => v ?? "info"),
   AIRLOCK_MIGRATIONS_DIR: optional(z.string()),
+  AIRLOCK_REDIS_PREFIX: optional(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_-]{0,63}$/, {
+      error: "must be 1 to 64 letters, digits, ':', '_' or '-', starting with a letter or digit",
+    }),
+  ).transform((v) => v ?? "airlock"),
+  AIRLOCK_PUBLIC_URL: optional(url(["http:", "https:"], "https://airlock.example.com")),
+  AIRLOCK_WEBHOOK_BACKOFF_MS: optional(
+    z.coerce
+      .number({ error: "must be a whole number of milliseconds from 10 to 600000" })
+      .int({ error: "must be a whole number of milliseconds from 10 to 600000" })
+      .min(10, { error: "must be a whole number of milliseconds from 10 to 600000" })
+      .max(600_000, { error: "must be a whole number of milliseconds from 10 to 600000" }),
+  ).transform((v) => v ?? 2000),
+  AIRLOCK_WEBHOOK_ATTEMPTS: optional(
+    z.coerce
+      .number({ error: "must be a whole number from 1 to 20" })
+      .int({ error: "must be a whole number from 1 to 20" })
+      .min(1, { error: "must be a whole number from 1 to 20" })
+      .max(20, { error: "must be a whole number from 1 to 20" }),
+  ).transform((v) => v ?? 6),
 });
 
 export type ParsedEnv = z.output<typeof envSchema>;

@@ -45,4 +45,17 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Explicit migrations folder; null means "find prisma/migrations upwards". */
   migrationsDir: string | null;
+  /** Prefix of every Redis key (BullMQ queues, pub/sub channels): AIRLOCK_REDIS_PREFIX. */
+  redisPrefix: string;
+  /**
+   * The URL people reach the control plane's HTTP API at (AIRLOCK_PUBLIC_URL), for links in
+   * notifications; default http://<AIRLOCK_HTTP_HOST>:<AIRLOCK_HTTP_PORT>.
+   */
+  publicUrl: string;
+  webhooks: {
+    /** First retry delay; doubles each attempt (AIRLOCK_WEBHOOK_BACKOFF_MS). */
+    backoffMs: number;
+    /** Attempts before a delivery is failed (AIRLOCK_WEBHOOK_ATTEMPTS). */
+    attempts: number;
+  };
 }

@@ -119,5 +119,10 @@ function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
     logLevel: env.AIRLOCK_LOG_LEVEL,
     migrationsDir:
       env.AIRLOCK_MIGRATIONS_DIR === undefined ? null : path.resolve(env.AIRLOCK_MIGRATIONS_DIR),
+    redisPrefix: env.AIRLOCK_REDIS_PREFIX,
+    publicUrl: (
+      env.AIRLOCK_PUBLIC_URL ?? `http://${env.AIRLOCK_HTTP_HOST}:${env.AIRLOCK_HTTP_PORT}`
+    ).replace(/\/+$/, ""),
+    webhooks: { backoffMs: env.AIRLOCK_WEBHOOK_BACKOFF_MS, attempts: env.AIRLOCK_WEBHOOK_ATTEMPTS },
   };
 }
