@@ -16,6 +16,7 @@ export {
   MASK_STRATEGIES,
   type DecisionAction,
   type PolicyDocument,
+  type PolicyElevation,
   type PolicyRule,
   type RuleMatch,
   type MaskRule,
@@ -30,6 +31,7 @@ export { PolicyDocumentSchema } from "./policy/schema";
 export { validatePolicy, type PolicyValidationResult } from "./policy/validate";
 export type { Decision, EvaluationRequest, ReviewRequirement } from "./policy/decision";
 export { evaluate } from "./policy/evaluate";
+export { elevationRoles, type ElevationRole } from "./policy/elevation";
 export {
   DecisionCache,
   policySetVersion,

@@ -306,6 +306,47 @@ describe("decision cache behaviour", () => {
     expect(DecisionCache.keyFor(request("SELECT * FROM t"), "another-version")).not.toBe(k);
   });
 
+  it("the key changes with the subject's elevations, whatever their order", () => {
+    const k = key("DELETE FROM t WHERE id = 1");
+    const withRole = (elevations: string[]) =>
+      key("DELETE FROM t WHERE id = 1", { subject: { ...engineer, elevations } });
+    expect(withRole(["dba-write"])).not.toBe(k);
+    expect(withRole(["dba-write", "audit"])).not.toBe(withRole(["dba-write"]));
+    expect(withRole(["audit", "dba-write"])).toBe(withRole(["dba-write", "audit"]));
+    expect(withRole([])).toBe(k);
+  });
+
+  it("a decision cached without elevations is not reused when elevations are present", () => {
+    const elevation: PolicyDocument = {
+      name: "dba-write-elevation",
+      elevation: { role: "dba-write", approvers: ["dba"] },
+      subjects: { groups: ["engineers"] },
+      resources: { tags: { env: "demo" } },
+      rules: [{ id: "writes", match: { sql: { statements: ["drop"] } }, action: "allow" }],
+    };
+    const policies = [demoPolicy, elevation];
+    const v = policySetVersion(policies);
+    const cache = new DecisionCache();
+    const plain = cache.evaluate(policies, v, request("DROP TABLE t"), WEDNESDAY_MORNING);
+    const lifted = cache.evaluate(
+      policies,
+      v,
+      request("DROP TABLE t", { subject: { ...engineer, elevations: ["dba-write"] } }),
+      WEDNESDAY_MORNING,
+    );
+    expect(plain.action).toBe("review");
+    expect(lifted.action).toBe("allow");
+    expect(cache.stats).toMatchObject({ hits: 0, misses: 2, size: 2 });
+    const again = cache.evaluate(
+      policies,
+      v,
+      request("DROP TABLE t", { subject: { ...engineer, elevations: ["dba-write"] } }),
+      WEDNESDAY_MORNING,
+    );
+    expect(again.action).toBe("allow");
+    expect(cache.stats).toMatchObject({ hits: 1 });
+  });
+
   it("group order and tag order do not change the key", () => {
     const a = DecisionCache.keyFor(
       {

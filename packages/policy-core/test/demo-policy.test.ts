@@ -87,6 +87,7 @@ describe("the demo policy (deploy/demo/policy.yaml)", () => {
       timeoutMs: 30 * 60 * 1000,
       breakGlass: [],
       requireJustification: false,
+      notify: [],
       ruleId: "demo-engineers/ddl-needs-dba",
     });
   });

@@ -715,6 +715,7 @@ describe("review and mask", () => {
           timeout: "1h30m",
           break_glass: ["oncall"],
           require_justification: true,
+          notify: ["slack-dba", "pager"],
         },
       },
     ]);
@@ -724,17 +725,19 @@ describe("review and mask", () => {
       timeoutMs: 90 * 60 * 1000,
       breakGlass: ["oncall"],
       requireJustification: true,
+      notify: ["slack-dba", "pager"],
       ruleId: "p/ddl",
     });
   });
 
-  it("review defaults: one approval, 30 minutes, no break glass, no justification", () => {
+  it("review defaults: one approval, 30 minutes, no break glass, no justification, no notify", () => {
     const p = policy([{ id: "r", match: {}, action: "review", review: { approvers: ["dba"] } }]);
     expect(run([p], "SELECT 1").review).toMatchObject({
       minApprovals: 1,
       timeoutMs: 30 * 60 * 1000,
       breakGlass: [],
       requireJustification: false,
+      notify: [],
     });
   });
 

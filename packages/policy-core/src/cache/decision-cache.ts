@@ -6,7 +6,8 @@ import { normalizeSql } from "../sql/parser";
 
 // Decide once per statement shape (DESIGN §7). The key is the NORMALISED TEXT (every
 // literal replaced by $n) plus everything else a decision depends on: the policy set
-// version, the subject, the connection and the search path. Why it is sound:
+// version, the subject (with its elevations), the connection and the search path. Why it
+// is sound:
 //
 // - Two strings with the same normalised text differ only in literal values, and no
 //   fact policy-core extracts depends on a literal value, except the few it flags
@@ -54,6 +55,7 @@ export class DecisionCache {
       subject.user,
       subject.kind ?? "human",
       [...subject.groups].sort(),
+      [...new Set(subject.elevations ?? [])].sort(),
       connection.name,
       Object.entries(connection.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       request.searchPath ?? null,

@@ -19,6 +19,8 @@ export interface ReviewRequirement {
   timeoutMs: number;
   breakGlass: string[];
   requireJustification: boolean;
+  /** Webhook names to notify (the rule's `review.notify`); [] when none. */
+  notify: string[];
   ruleId: string;
 }
 

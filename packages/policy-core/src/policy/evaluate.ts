@@ -4,18 +4,21 @@ import { normalizeSql } from "../sql/parser";
 import { ASSUMED_SEARCH_PATH } from "../sql/names";
 import type { Decision, EvaluationRequest, ReviewRequirement } from "./decision";
 import type { DecisionAction, MaskRule, PolicyDocument, PolicyRule } from "./types";
-import { ruleMatches, resourceMatches, subjectMatches, type MatchContext } from "./match";
+import { ruleMatches, type MatchContext } from "./match";
 import { parseDuration } from "./duration";
+import { DEFAULT_REQUEST_TIMEOUT_MS, policyApplies } from "./elevation";
 
 // Semantics (docs/design/0003-policy.md):
-// - a policy applies when its subjects include the subject and its resources the connection;
+// - a policy applies when its subjects include the subject and its resources the connection
+//   (an elevation policy also needs its role among the subject's elevations);
 // - per statement, each applicable policy's first matching rule decides; a policy whose
 //   rules do not match abstains; across policies the most restrictive outcome wins;
+// - per statement, when an applicable elevation policy has a matching rule, the elevation
+//   policies decide it and the ordinary ones are not consulted (their rules are not listed);
 // - across the statements of one string, the most restrictive outcome wins;
 // - no outcome at all → deny (by default); unparseable → deny with the parser's message.
 
 const RANK: Readonly<Record<DecisionAction, number>> = { allow: 0, review: 1, deny: 2 };
-const DEFAULT_REVIEW_TIMEOUT_MS = 30 * 60 * 1000;
 
 interface Outcome {
   action: DecisionAction;
@@ -62,9 +65,7 @@ function decide(
   now: Date,
 ): Decision {
   const { subject, connection } = request;
-  const applicable = policies.filter(
-    (p) => subjectMatches(p.subjects, subject) && resourceMatches(p.resources, connection),
-  );
+  const applicable = policies.filter((p) => policyApplies(p, subject, connection));
   if (applicable.length === 0) {
     const who =
       subject.groups.length > 0
@@ -76,6 +77,11 @@ function decide(
       facts.cacheable,
     );
   }
+  const tiers: Tiers = {
+    applicable,
+    elevation: applicable.filter((p) => p.elevation !== undefined),
+    ordinary: applicable.filter((p) => p.elevation === undefined),
+  };
   if (facts.statements.length === 0) {
     return {
       action: "allow",
@@ -97,7 +103,7 @@ function decide(
       normalizedText: memo(() => normalizedText(stmt)),
       consultedTime: false,
     };
-    const result = decideStatement(applicable, stmt, ctx, facts);
+    const result = decideStatement(tiers, stmt, ctx, facts);
     consultedTime ||= ctx.consultedTime;
     const prefix = facts.statements.length > 1 ? `statement ${index + 1} (${stmt.kind}): ` : "";
     return { ...result, reasons: result.reasons.map((r) => prefix + r) };
@@ -130,8 +136,15 @@ function decide(
   };
 }
 
+/** The applicable policies, and the same split into elevation and ordinary ones. */
+interface Tiers {
+  applicable: readonly PolicyDocument[];
+  elevation: readonly PolicyDocument[];
+  ordinary: readonly PolicyDocument[];
+}
+
 function decideStatement(
-  applicable: readonly PolicyDocument[],
+  tiers: Tiers,
   stmt: StatementFacts,
   ctx: MatchContext,
   facts: SqlFacts,
@@ -145,14 +158,11 @@ function decideStatement(
       ],
     };
   }
-  const outcomes: Outcome[] = [];
-  for (const policy of applicable) {
-    const rule = policy.rules.find((r) => ruleMatches(r, stmt, ctx));
-    if (rule !== undefined) {
-      outcomes.push({ action: rule.action, policy, rule, reason: reasonOf(rule, policy, stmt) });
-    }
-  }
+  // Elevation policies first: where one of them matches, they decide the statement alone.
+  const elevated = outcomesOf(tiers.elevation, stmt, ctx);
+  const outcomes = elevated.length > 0 ? elevated : outcomesOf(tiers.ordinary, stmt, ctx);
   if (outcomes.length === 0) {
+    const { applicable } = tiers;
     const names = applicable.map((p) => `"${p.name}"`).join(", ");
     const reason =
       stmt.opaque && stmt.opaqueReason !== undefined
@@ -171,10 +181,27 @@ function decideStatement(
   };
 }
 
+/** Each policy's first matching rule, in policy order; policies without one abstain. */
+function outcomesOf(
+  policies: readonly PolicyDocument[],
+  stmt: StatementFacts,
+  ctx: MatchContext,
+): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (const policy of policies) {
+    const rule = policy.rules.find((r) => ruleMatches(r, stmt, ctx));
+    if (rule !== undefined) {
+      outcomes.push({ action: rule.action, policy, rule, reason: reasonOf(rule, policy, stmt) });
+    }
+  }
+  return outcomes;
+}
+
 function reasonOf(rule: PolicyRule, policy: PolicyDocument, stmt: StatementFacts): string {
   if (rule.message !== undefined && rule.message !== "") return rule.message;
   const verb = { allow: "allows", deny: "denies", review: "requires approval for" }[rule.action];
-  return `rule "${rule.id}" of policy "${policy.name}" ${verb} this ${stmt.kind} statement`;
+  const role = policy.elevation === undefined ? "" : ` (elevation "${policy.elevation.role}")`;
+  return `rule "${rule.id}" of policy "${policy.name}"${role} ${verb} this ${stmt.kind} statement`;
 }
 
 function ruleIdOf(outcome: Outcome): string[] {
@@ -188,9 +215,10 @@ function reviewOf(rule: PolicyRule, policy: PolicyDocument): ReviewRequirement {
     minApprovals: r?.min_approvals ?? 1,
     timeoutMs:
       (r?.timeout === undefined ? undefined : parseDuration(r.timeout)) ??
-      DEFAULT_REVIEW_TIMEOUT_MS,
+      DEFAULT_REQUEST_TIMEOUT_MS,
     breakGlass: r?.break_glass ?? [],
     requireJustification: r?.require_justification ?? false,
+    notify: r?.notify ?? [],
     ruleId: `${policy.name}/${rule.id}`,
   };
 }

@@ -58,6 +58,7 @@ export const ReviewSchema = z.strictObject({
   timeout: z.string().optional(),
   break_glass: nameList.optional(),
   require_justification: z.boolean().optional(),
+  notify: nameList.optional(),
 });
 
 export const RuleSchema = z.strictObject({
@@ -74,6 +75,17 @@ export const MaskRuleSchema = z.strictObject({
   strategy: z.enum(MASK_STRATEGIES),
 });
 
+// Durations and their bounds are checked in validate.ts (messages with the fix).
+export const ElevationSchema = z.strictObject({
+  role: z.string().regex(NAME),
+  approvers: nameList,
+  min_approvals: z.number().int().min(1).max(10).optional(),
+  max_duration: z.string().optional(),
+  timeout: z.string().optional(),
+  break_glass: nameList.optional(),
+  notify: nameList.optional(),
+});
+
 const DocumentSchema = z.strictObject({
   name: z.string().regex(NAME),
   description: z.string().optional(),
@@ -81,6 +93,7 @@ const DocumentSchema = z.strictObject({
   resources: ResourcesSchema,
   rules: z.array(RuleSchema).min(1),
   mask: z.array(MaskRuleSchema).optional(),
+  elevation: ElevationSchema.optional(),
 });
 
 /** The structural schema of a policy document (validatePolicy adds the cross-field checks). */
@@ -99,4 +112,5 @@ export const KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "rules[].match.time.hours": Object.keys(HoursSchema.shape),
   "rules[].review": Object.keys(ReviewSchema.shape),
   "mask[]": Object.keys(MaskRuleSchema.shape),
+  elevation: Object.keys(ElevationSchema.shape),
 };

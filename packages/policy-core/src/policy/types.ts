@@ -36,6 +36,30 @@ export interface PolicyDocument {
   rules: PolicyRule[];
   /** Masking applied to results when this policy allowed the command. */
   mask?: MaskRule[];
+  /**
+   * Makes this an elevation policy: it applies only to subjects holding the role
+   * (`Subject.elevations`), and where one of its rules matches a statement, the elevation
+   * policies decide that statement instead of the ordinary ones.
+   */
+  elevation?: PolicyElevation;
+}
+
+/** The `elevation` section of a policy (docs/design/0006-approvals.md, access grants). */
+export interface PolicyElevation {
+  /** The role a grant names (`airlock request --role`). */
+  role: string;
+  /** Groups whose members may approve a request for the role. */
+  approvers: string[];
+  /** 1..10, default 1. */
+  min_approvals?: number;
+  /** The longest grant accepted, a duration from "1m" to "7d"; default "8h". */
+  max_duration?: string;
+  /** How long the request waits for approval; default "30m". */
+  timeout?: string;
+  /** Groups who may approve alone (break glass). */
+  break_glass?: string[];
+  /** Webhook names notified of requests for the role. */
+  notify?: string[];
 }
 
 export interface PolicyRule {
@@ -50,6 +74,8 @@ export interface PolicyRule {
     timeout?: string;
     break_glass?: string[];
     require_justification?: boolean;
+    /** Webhook names notified of the review, besides the webhooks that receive everything. */
+    notify?: string[];
   };
 }
 
@@ -98,6 +124,11 @@ export interface Subject {
   user: string;
   groups: string[];
   kind?: "human" | "service_account";
+  /**
+   * Roles of the subject's active grants on this connection. An elevation policy applies
+   * only when its role is listed here (and its subjects and resources match as usual).
+   */
+  elevations?: string[];
 }
 
 export interface ConnectionRef {

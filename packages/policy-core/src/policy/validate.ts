@@ -7,6 +7,7 @@ import { didYouMean } from "./suggest";
 import { DURATION_HINT, parseDuration } from "./duration";
 import { isTimeZone, parseClock } from "./time-window";
 import { regexProblem } from "./regex";
+import { MAX_ELEVATION_DURATION_MS, MIN_ELEVATION_DURATION_MS } from "./elevation";
 
 export type PolicyValidationResult =
   { ok: true; policy: PolicyDocument } | { ok: false; errors: PolicyValidationError[] };
@@ -198,7 +199,33 @@ function semanticErrors(input: unknown): PolicyValidationError[] {
       );
     }
   });
+  checkElevation(input.elevation, add);
   return errors;
+}
+
+function checkElevation(elevation: unknown, add: (path: Path, message: string) => void): void {
+  if (!isRecord(elevation)) return;
+  if (Array.isArray(elevation.approvers) && elevation.approvers.length === 0) {
+    add(
+      ["elevation", "approvers"],
+      "list at least one approver group; nobody could approve a request for this role otherwise",
+    );
+  }
+  const maxDuration = elevation.max_duration;
+  if (typeof maxDuration === "string") {
+    const ms = parseDuration(maxDuration);
+    if (ms === undefined) {
+      add(["elevation", "max_duration"], `invalid duration "${maxDuration}"; ${DURATION_HINT}`);
+    } else if (ms < MIN_ELEVATION_DURATION_MS || ms > MAX_ELEVATION_DURATION_MS) {
+      add(
+        ["elevation", "max_duration"],
+        `"${maxDuration}" is out of range; a grant lasts from 1m to 7d, e.g. "4h"`,
+      );
+    }
+  }
+  if (typeof elevation.timeout === "string" && parseDuration(elevation.timeout) === undefined) {
+    add(["elevation", "timeout"], `invalid duration "${elevation.timeout}"; ${DURATION_HINT}`);
+  }
 }
 
 function checkReview(
