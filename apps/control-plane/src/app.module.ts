@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from "@nestjs/common";
 import { APP_FILTER } from "@nestjs/core";
 import type { Logger } from "pino";
+import { ApprovalsModule } from "./approvals/approvals.module";
 import { ConfigModule } from "./config/config.module";
 import type { AppConfig } from "./config/config.types";
 import { ConnectionsModule } from "./connections/connections.module";
@@ -10,6 +11,7 @@ import { GatewayModule } from "./gateway/gateway.module";
 import { GrpcModule } from "./grpc/grpc.module";
 import { HealthModule } from "./health/health.module";
 import { IdentityModule } from "./identity/identity.module";
+import { NotificationsModule } from "./notifications/notifications.module";
 import { PoliciesModule } from "./policies/policies.module";
 import { RecordingModule } from "./recording/recording.module";
 import { SessionsModule } from "./sessions/sessions.module";
@@ -26,10 +28,12 @@ export class AppModule {
         ConnectorsModule,
         ConnectionsModule,
         PoliciesModule,
+        ApprovalsModule,
         SessionsModule,
         RecordingModule,
         GatewayModule,
         GrpcModule,
+        NotificationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

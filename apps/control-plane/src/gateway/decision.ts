@@ -36,9 +36,17 @@ export interface CommandToDecide {
 /** Who sends the commands of a session, and to which connection (fixed at startup). */
 export interface SessionFacts {
   userId: string;
-  /** The user's name, groups (resolved when the session started) and kind. */
+  /**
+   * The user's name, groups (resolved when the session started), kind and the elevation
+   * roles granted now (replaced, never mutated, when a grant starts or ends).
+   */
   subject: Subject;
   connection: ConnectionRef;
+  connectionId: string;
+  /** `airlock connect --reason`: what review rules with require_justification need. */
+  justification: string | null;
+  /** `airlock exec --review <id>`: the approved review this session runs. */
+  reviewId: string | null;
 }
 
 /** What the session's SQL environment is when a command is decided (see session-sql-state.ts). */
@@ -64,9 +72,9 @@ export interface SqlContext {
 }
 
 export interface CommandDecision {
-  /** What the gateway does: forward or refuse. */
-  action: "allow" | "deny";
-  /** What is recorded: `review` cannot be held before approvals exist, so it is refused. */
+  /** What the gateway does: forward, refuse, or hold for review. */
+  action: "allow" | "deny" | "review";
+  /** What is recorded (a review refused because it cannot be held stays `review`). */
   decision: "allow" | "deny" | "review";
   /** Every rule that matched, as `policy/rule` (recorded on the command). */
   ruleIds: string[];
@@ -222,7 +230,7 @@ export class DecisionPoint {
         ? [review.ruleId]
         : matchedRuleIds.filter((id) => this.ruleActions.get(id) === action);
     return {
-      action: action === "allow" ? "allow" : "deny",
+      action,
       decision: action,
       ruleIds: matchedRuleIds,
       decisiveRuleIds,

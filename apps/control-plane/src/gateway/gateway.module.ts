@@ -2,6 +2,7 @@
 // session stream, through the decision point (the policies in force) and the
 // write-ahead recording.
 import { Module } from "@nestjs/common";
+import { ApprovalsModule } from "../approvals/approvals.module";
 import { ConnectionsModule } from "../connections/connections.module";
 import { ConnectorsModule } from "../connectors/connectors.module";
 import { IdentityModule } from "../identity/identity.module";
@@ -12,7 +13,14 @@ import { DecisionPoint } from "./decision";
 import { GatewayService } from "./gateway.service";
 
 @Module({
-  imports: [ConnectorsModule, ConnectionsModule, IdentityModule, PoliciesModule, RecordingModule],
+  imports: [
+    ApprovalsModule,
+    ConnectorsModule,
+    ConnectionsModule,
+    IdentityModule,
+    PoliciesModule,
+    RecordingModule,
+  ],
   providers: [CancelKeys, DecisionPoint, GatewayService],
   exports: [GatewayService],
 })

@@ -6,6 +6,7 @@ import { CloseCode, type ClientOpen } from "@airlock/proto";
 import { FrontendParser, SqlState } from "@airlock/pg-wire";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { ApprovalsFacade } from "../approvals/approvals.facade";
 import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { ConnectionsService } from "../connections/connections.service";
@@ -21,6 +22,7 @@ import { DecisionPoint, type SessionFacts } from "./decision";
 import { PostgresSession, type SessionRoute } from "./postgres/postgres-session";
 import { readStartup } from "./postgres/startup-phase";
 import { fatal } from "./session-ending";
+import { SessionElevations } from "./session-elevations";
 
 /** How long the CLI has to send `open` after the call started. */
 export const OPEN_TIMEOUT_MS = 10_000;
@@ -44,6 +46,7 @@ export class GatewayService {
     private readonly recording: RecordingService,
     private readonly cancelKeys: CancelKeys,
     private readonly decisions: DecisionPoint,
+    private readonly approvals: ApprovalsFacade,
   ) {
     this.logger = root.child({ component: "gateway" });
   }
@@ -71,11 +74,14 @@ export class GatewayService {
     if (session === undefined) return;
     // Shutdown began while the call was arriving: the session ends at once (57P01).
     if (this.stopping !== undefined) session.shutdown();
+    const elevations = new SessionElevations(session.facts, this.approvals, this.logger);
+    elevations.start();
     const run = session.run();
     this.sessions.set(session, run);
     try {
       await run;
     } finally {
+      elevations.stop();
       this.sessions.delete(session);
     }
   }
@@ -129,15 +135,21 @@ export class GatewayService {
       case "startup":
         break;
     }
-    // Groups are resolved once, when the session starts.
+    // Groups are resolved once, when the session starts; elevations follow grants live.
+    const elevated = await this.approvals.elevations(principal.userId, route.connection.id);
     const facts: SessionFacts = {
       userId: principal.userId,
       subject: {
         user: principal.userName,
         groups: (await this.identity.whoami(principal)).groups,
         kind: principal.kind,
+        ...(elevated.roles.length === 0 ? {} : { elevations: elevated.roles }),
       },
       connection: { name: route.connection.name, tags: route.connection.tags },
+      connectionId: route.connection.id,
+      justification:
+        open.justification.trim() === "" ? null : open.justification.trim().slice(0, 1000),
+      reviewId: open.reviewId === "" ? null : open.reviewId.slice(0, 64),
     };
     return new PostgresSession(
       {
@@ -146,6 +158,7 @@ export class GatewayService {
         recording: this.recording,
         cancelKeys: this.cancelKeys,
         decisions: this.decisions,
+        approvals: this.approvals,
         logger: this.logger.child({ user: principal.userName }),
         openTimeoutMs: this.config.sessionOpenTimeoutMs,
       },

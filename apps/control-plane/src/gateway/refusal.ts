@@ -1,6 +1,6 @@
 // What a client is told when policy refuses its command: ErrorResponse 42501 whose message
 // names the decisive rules and their reasons, and a hint saying what to do. A review is
-// refused until approvals exist (issue 5), and says so.
+// refused only when it cannot be held (a batch of several commands): it says so.
 import type { CommandDecision, SessionFacts } from "./decision";
 
 /** The ErrorResponse fields of a refused command (SQLSTATE 42501). */
@@ -19,9 +19,8 @@ export function refusalFields(
     return {
       message:
         `Airlock policy requires approval from ${approvers} for this command${rules}` +
-        `${reasons === "" ? "" : `: ${reasons}`}; approvals are not available yet (issue 5), ` +
-        "so it was not run",
-      hint: `Until approvals exist, ask ${approvers} to run it, or an Airlock admin to change the policy; ${check}.`,
+        `${reasons === "" ? "" : `: ${reasons}`}; it was not run`,
+      hint: `Nothing was run. Send it on its own to have it held for review; ${check}.`,
     };
   }
   return {

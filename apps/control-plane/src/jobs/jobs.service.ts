@@ -58,7 +58,7 @@ export class JobsService implements OnApplicationShutdown {
       queue.on("error", (err) => this.logger.debug({ err, queue: name }, "queue error"));
       this.queues.set(name, queue);
     }
-    this.redis.onReconnect(() => this.afterReconnect());
+    this.redis.onReconnect(() => void this.afterReconnect());
   }
 
   /** Registers the handler of a job; workers start with start(). */
@@ -83,7 +83,8 @@ export class JobsService implements OnApplicationShutdown {
     options: EnqueueOptions = {},
   ): Promise<void> {
     const queue = this.queues.get(name) as Queue;
-    const delay = options.runAt === undefined ? 0 : Math.max(0, options.runAt.getTime() - Date.now());
+    const delay =
+      options.runAt === undefined ? 0 : Math.max(0, options.runAt.getTime() - Date.now());
     const adding = queue.add(name, payload, {
       jobId: jobIdOf(name, payload),
       delay,
@@ -95,7 +96,8 @@ export class JobsService implements OnApplicationShutdown {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`Redis did not accept the ${name} job within ${ENQUEUE_TIMEOUT_MS} ms`)),
+        () =>
+          reject(new Error(`Redis did not accept the ${name} job within ${ENQUEUE_TIMEOUT_MS} ms`)),
         ENQUEUE_TIMEOUT_MS,
       );
     });

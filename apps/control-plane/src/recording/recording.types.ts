@@ -4,7 +4,14 @@
 export type CommandProtocol = "simple" | "extended" | "function_call";
 export type CommandDecisionValue = "allow" | "deny" | "review";
 export type CommandFinalStatus = "ok" | "error" | "skipped" | "interrupted";
-export type CommandStatusValue = "pending" | "blocked" | CommandFinalStatus;
+export type CommandStatusValue =
+  | "pending"
+  | "held"
+  | "blocked"
+  | "rejected"
+  | "expired"
+  | "cancelled"
+  | CommandFinalStatus;
 export type SessionEndStatus = "closed" | "failed";
 
 /** A command as decided, written (durably) before it may be forwarded. */
@@ -19,8 +26,11 @@ export interface CommandRecord {
   decision: CommandDecisionValue;
   ruleIds: string[];
   reasons: string[];
-  /** `pending` for a command about to be forwarded; `blocked`/`skipped` for one that never is. */
-  status: "pending" | "blocked" | "skipped";
+  /**
+   * `pending` for a command about to be forwarded; `held` for one waiting for review;
+   * `blocked`/`skipped` for one that never is.
+   */
+  status: "pending" | "held" | "blocked" | "skipped";
   receivedAt: Date;
 }
 

@@ -27,6 +27,7 @@ import {
   SqlState,
 } from "@airlock/pg-wire";
 import type { Logger } from "pino";
+import type { ApprovalsFacade } from "../../approvals/approvals.facade";
 import type { RecordingService } from "../../recording/recording.service";
 import type { CommandProtocol, CommandRecord } from "../../recording/recording.types";
 import { joinRaws } from "../chunks";
@@ -42,6 +43,7 @@ import { clientQuit, protocolError, type SessionEnding } from "../session-ending
 import { recordedParams } from "./bind-params";
 import { type PlannedExecute, PreparedStatements } from "./prepared-statements";
 import type { Outcome, ResponseTracker } from "./response-tracker";
+import { ReviewHold } from "./review-hold";
 import { type CommandEffects, SessionSqlState } from "./session-sql-state";
 
 /** Extended-protocol messages held without Sync or Flush: past this, 54000 and close. */
@@ -64,6 +66,9 @@ export interface CommandPathDeps {
   startupSearchPath: readonly string[];
   tracker: ResponseTracker<TrackedCommand>;
   recording: RecordingService;
+  approvals: ApprovalsFacade;
+  /** Aborted when the session ends (a held command stops waiting). */
+  endedSignal: AbortSignal;
   logger: Logger;
   toTarget(bytes: Buffer): Promise<void> | undefined;
   toClient(bytes: Buffer): Promise<void> | undefined;
@@ -76,6 +81,9 @@ export interface CommandPathDeps {
 }
 
 const UNRECORDED_MESSAGE = "Airlock could not record this command, so it was not run";
+const SEVERAL_EXECUTES_REASON =
+  "this batch runs several statements and one of them needs approval; an approval releases " +
+  "one command, so send the one that needs approval on its own (one Execute per Sync)";
 
 export class CommandPath {
   private readonly prepared = new PreparedStatements();
@@ -88,9 +96,24 @@ export class CommandPath {
   private openBatch = false;
   private nextSeq = 1;
   private recording: Promise<void> | undefined;
+  private readonly holds: ReviewHold;
 
   constructor(private readonly deps: CommandPathDeps) {
     this.sql = new SessionSqlState(deps.startupSearchPath);
+    this.holds = new ReviewHold({
+      sessionId: deps.sessionId,
+      facts: deps.facts,
+      approvals: deps.approvals,
+      logger: deps.logger,
+      record: (rows) => this.record(rows),
+      tell: (bytes) => this.tell(bytes),
+      ended: deps.endedSignal,
+    });
+  }
+
+  /** A CancelRequest arrived: a held command is withdrawn (true), else nothing is held. */
+  cancelHeld(): boolean {
+    return this.holds.cancel();
   }
 
   /** A forwarded command completed: the SQL state learns whether its changes happened. */
@@ -174,12 +197,21 @@ export class CommandPath {
     const context = this.sql.context(this.sql.view, !quiet);
     const decision = this.decide({ kind: "simple", sql: q.sql }, context, receivedAt);
     const effects =
-      decision.action === "allow"
+      decision.action !== "deny"
         ? this.sql.effectsOf(decision.statements, quiet && this.inAutocommit())
         : undefined;
-    await this.single("simple", q.sql, null, decision, q.raw, receivedAt, startedAt, effects);
+    const ran = await this.single(
+      "simple",
+      q.sql,
+      null,
+      decision,
+      q.raw,
+      receivedAt,
+      startedAt,
+      effects,
+    );
     // A simple Query destroys the unnamed statement and portal (when it runs).
-    if (decision.action === "allow") this.prepared.onSimpleQuery();
+    if (ran) this.prepared.onSimpleQuery();
   }
 
   private async functionCall(f: FunctionCall): Promise<void> {
@@ -206,7 +238,7 @@ export class CommandPath {
     return this.deps.tracker.transactionStatus === "I";
   }
 
-  /** One command answered by one ReadyForQuery: a simple Query or a FunctionCall. */
+  /** One command answered by one ReadyForQuery: a simple Query or a FunctionCall. True when forwarded. */
   private async single(
     protocol: CommandProtocol,
     sql: string,
@@ -216,21 +248,27 @@ export class CommandPath {
     receivedAt: Date,
     startedAt: number,
     effects?: CommandEffects,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (decision.action === "deny") {
       await this.record([this.row(protocol, sql, params, decision, "blocked", receivedAt)]);
       await this.answer(this.refusal(decision), true);
-      return;
+      return false;
     }
     const row = this.row(protocol, sql, params, decision, "pending", receivedAt);
-    if (!(await this.record([row]))) {
+    if (decision.action === "review") {
+      const verdict = await this.holds.hold([row], decision);
+      if (verdict.kind === "refuse") await this.answer(verdict.error, true);
+      if (verdict.kind !== "run") return false;
+      // The command's time starts when it is released.
+      startedAt = performance.now();
+    } else if (!(await this.record([row]))) {
       await this.answer(unrecorded(), true);
-      return;
+      return false;
     }
     const command: TrackedCommand = { seq: row.seq, startedAt };
     if (this.deps.ending()) {
       this.deps.interrupted(command);
-      return;
+      return false;
     }
     if (effects !== undefined) {
       this.sql.forwarded(effects);
@@ -238,6 +276,7 @@ export class CommandPath {
     }
     this.deps.tracker.expectQuery(command);
     await this.forward(raw);
+    return true;
   }
 
   private hold(m: FrontendMessage): void {
@@ -308,12 +347,16 @@ export class CommandPath {
       view = SessionSqlState.apply(view, fx.ops).view;
       effects.push(fx);
     }
+    const reviewed = decisions.find((d) => d.action === "review");
+    if (refused === undefined && reviewed !== undefined && plan.executes.length > 1) {
+      refused = severalExecutes(reviewed);
+    }
     if (refused !== undefined) {
       // Nothing of the batch runs: refused commands are blocked, the others skipped.
       this.prepared.markRefused(refusedParses);
       const rows = plan.executes.map((e, i) => {
         const d = decisions[i] as CommandDecision;
-        const status = d.action === "deny" ? "blocked" : "skipped";
+        const status = d.action === "allow" ? "skipped" : "blocked";
         return this.row("extended", e.sql, e.params, d, status, receivedAt);
       });
       if (rows.length > 0) await this.record(rows);
@@ -323,11 +366,17 @@ export class CommandPath {
     const rows = plan.executes.map((e, i) =>
       this.row("extended", e.sql, e.params, decisions[i] as CommandDecision, "pending", receivedAt),
     );
-    if (rows.length > 0 && !(await this.record(rows))) {
+    let released = startedAt;
+    if (reviewed !== undefined) {
+      const verdict = await this.holds.hold(rows, reviewed);
+      if (verdict.kind === "refuse") await this.refuseBatch(verdict.error, sync, last.raw);
+      if (verdict.kind !== "run") return;
+      released = performance.now();
+    } else if (rows.length > 0 && !(await this.record(rows))) {
       await this.refuseBatch(unrecorded(), sync, last.raw);
       return;
     }
-    const commands: TrackedCommand[] = rows.map((row) => ({ seq: row.seq, startedAt }));
+    const commands: TrackedCommand[] = rows.map((row) => ({ seq: row.seq, startedAt: released }));
     if (this.deps.ending()) {
       for (const command of commands) this.deps.interrupted(command);
       return;
@@ -434,6 +483,15 @@ export class CommandPath {
     });
   }
 
+  /** Bytes of the gateway's own (a NOTICE) after every response owed for earlier messages. */
+  private async tell(bytes: Buffer): Promise<void> {
+    const settled = this.deps.whenSettled();
+    if (settled !== undefined) await settled;
+    if (this.deps.ending()) return;
+    const wait = this.deps.toClient(bytes);
+    if (wait !== undefined) await wait;
+  }
+
   /**
    * The gateway's own answer: `error` (if any) and optionally ReadyForQuery, after
    * every response owed for earlier forwarded messages.
@@ -461,6 +519,18 @@ function statementRefused(name: string): CommandDecision {
     ruleIds: [],
     decisiveRuleIds: [],
     reasons: [`${which} was refused by policy when it was parsed, so it cannot be run`],
+    statements: [],
+  };
+}
+
+/** A batch of several Executes where one needs review: refused as a whole. */
+function severalExecutes(reviewed: CommandDecision): CommandDecision {
+  return {
+    action: "deny",
+    decision: "review",
+    ruleIds: reviewed.ruleIds,
+    decisiveRuleIds: reviewed.decisiveRuleIds,
+    reasons: [...reviewed.reasons, SEVERAL_EXECUTES_REASON],
     statements: [],
   };
 }

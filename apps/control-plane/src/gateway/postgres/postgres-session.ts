@@ -21,6 +21,7 @@ import {
 } from "@airlock/pg-wire";
 import { CloseCode, type SessionClose, type TargetSpec } from "@airlock/proto";
 import type { Logger } from "pino";
+import type { ApprovalsFacade } from "../../approvals/approvals.facade";
 import type { ConnectionsService } from "../../connections/connections.service";
 import type { ConnectorsFacade, PendingSession } from "../../connectors/connectors.facade";
 import { isDomainError } from "../../errors/grpc-status";
@@ -67,6 +68,7 @@ export interface PostgresSessionDeps {
   recording: RecordingService;
   cancelKeys: CancelKeys;
   decisions: DecisionPoint;
+  approvals: ApprovalsFacade;
   logger: Logger;
   openTimeoutMs: number;
 }
@@ -90,6 +92,7 @@ export class PostgresSession {
   private ending: SessionEnding | undefined;
   private readonly ended: Promise<void>;
   private signalEnded!: () => void;
+  private readonly endedAbort = new AbortController();
   private pending: PendingSession | undefined;
   private target: TargetStream | undefined;
   private rowWritten = false;
@@ -114,7 +117,7 @@ export class PostgresSession {
     private readonly deps: PostgresSessionDeps,
     private readonly client: ClientStream,
     private readonly route: SessionRoute,
-    private readonly facts: SessionFacts,
+    readonly facts: SessionFacts,
     private readonly startup: SessionStartup,
   ) {
     this.userId = facts.userId;
@@ -123,7 +126,12 @@ export class PostgresSession {
       connection: route.connection.name,
       connector: route.connector.name,
     });
-    this.ended = new Promise<void>((resolve) => (this.signalEnded = resolve));
+    this.ended = new Promise<void>((resolve) => {
+      this.signalEnded = () => {
+        this.endedAbort.abort();
+        resolve();
+      };
+    });
     this.tracker = new ResponseTracker<TrackedCommand>((command, outcome) =>
       this.completed(command, outcome),
     );
@@ -136,6 +144,8 @@ export class PostgresSession {
       startupSearchPath: "path" in searchPath ? searchPath.path : [],
       tracker: this.tracker,
       recording: deps.recording,
+      approvals: deps.approvals,
+      endedSignal: this.endedAbort.signal,
       logger: this.logger,
       toTarget: (bytes) => this.toTarget(bytes),
       toClient: (bytes) => this.toClient(bytes),
@@ -181,6 +191,10 @@ export class PostgresSession {
   /** A CancelRequest with this session's key arrived. */
   cancelRunningCommand(): void {
     if (this.phase !== "ready") return;
+    if (this.commands.cancelHeld()) {
+      this.logger.info("cancel request withdrew the command held for review");
+      return;
+    }
     this.logger.info("cancel request forwarded to the connector");
     this.target?.sendCancel();
   }
