@@ -54,9 +54,9 @@ export const GrantRequestBody = z.strictObject({
   }),
   /** How long the elevation lasts once approved, at most the role's max_duration. */
   durationSeconds: z
-    .int({ error: "must be a whole number of seconds from 60 to 604800 (7 days)" })
-    .min(60, { error: "must be a whole number of seconds from 60 to 604800 (7 days)" })
-    .max(604_800, { error: "must be a whole number of seconds from 60 to 604800 (7 days)" }),
+    .int({ error: "must be a whole number of seconds from 5 to 604800 (7 days)" })
+    .min(5, { error: "must be a whole number of seconds from 5 to 604800 (7 days)" })
+    .max(604_800, { error: "must be a whole number of seconds from 5 to 604800 (7 days)" }),
   reason: Reason,
 });
 export type GrantRequestBody = z.output<typeof GrantRequestBody>;

@@ -96,7 +96,7 @@ export class ApprovalsRepository {
               commandSeq: data.commandSeq ?? null,
               protocol: data.protocol ?? null,
               sql: data.sql ?? null,
-              params: (data.params ?? undefined),
+              params: data.params ?? undefined,
               grantRole: data.grantRole ?? null,
               grantDurationSeconds: data.grantDurationSeconds ?? null,
               grantPolicies: data.grantPolicies ?? [],
@@ -150,7 +150,9 @@ export class ApprovalsRepository {
     const where: Prisma.ReviewWhereInput = {};
     if (filter.status !== undefined) where.status = filter.status;
     if (filter.requesterId !== undefined) where.requesterId = filter.requesterId;
-    if (filter.sessionId !== undefined) where.sessionId = filter.sessionId;
+    if (filter.sessionId !== undefined) {
+      where.OR = [{ sessionId: filter.sessionId }, { executionSessionId: filter.sessionId }];
+    }
     if (filter.approverGroups !== undefined) {
       where.OR = [
         { approverGroups: { hasSome: [...filter.approverGroups] } },
@@ -373,10 +375,7 @@ export class ApprovalsRepository {
     });
   }
 
-  trail(filter: {
-    reviewId?: string;
-    grantId?: string;
-  }): Promise<
+  trail(filter: { reviewId?: string; grantId?: string }): Promise<
     {
       id: bigint;
       code: string;

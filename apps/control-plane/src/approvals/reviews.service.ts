@@ -477,14 +477,12 @@ export class ReviewsService {
     const rows = await this.repo.list({ sessionId }, 500);
     const none: Voter = { userId: "", name: "", groups: [] };
     return Promise.all(
-      rows
-        .reverse()
-        .map(async (r) =>
-          toReviewView(r, {
-            decidedBy: await this.decidedBy(r),
-            canVote: mayVote(await this.stateOf(r), none),
-          }),
-        ),
+      rows.reverse().map(async (r) =>
+        toReviewView(r, {
+          decidedBy: await this.decidedBy(r),
+          canVote: mayVote(await this.stateOf(r), none),
+        }),
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 // Request and response shapes of the sessions API (docs/design/0002-postgres-path.md,
 // "Sessions API"). Query values arrive as strings; the schemas turn them into typed values.
 import { z } from "zod";
+import { ReviewView } from "../approvals/approval.schemas";
 import { Name, NullableTimestamp, Timestamp, Uuid } from "../validation/common.schemas";
 import { decodeCursor } from "./session-cursor";
 
@@ -121,10 +122,16 @@ export const CommandView = z.object({
   errorMessage: z.string().nullable(),
   copyDirection: z.string().nullable(),
   copyBytes: z.number().nullable(),
+  /** The review that held this command (or that `exec --review` ran). */
+  reviewId: z.string().nullable(),
 });
 export type CommandView = z.output<typeof CommandView>;
 
-export const SessionDetail = SessionView.extend({ commands: z.array(CommandView) });
+export const SessionDetail = SessionView.extend({
+  commands: z.array(CommandView),
+  /** Reviews of this session's commands: the approval trail. */
+  reviews: z.array(ReviewView),
+});
 export type SessionDetail = z.output<typeof SessionDetail>;
 
 export const SessionList = z.object({

@@ -1,5 +1,6 @@
 // The API representation of recorded sessions and commands. 64-bit counters become
 // JSON numbers (exact up to 2^53, far beyond any row or byte count a session reaches).
+import type { ReviewView } from "../approvals/approval.schemas";
 import { iso } from "../validation/common.schemas";
 import type { CommandRecord, SessionRecord, SessionWithCommands } from "./sessions.repository";
 import type { CommandView, SessionDetail, SessionView } from "./session.schemas";
@@ -21,8 +22,8 @@ export function toSessionView(row: SessionRecord): SessionView {
   };
 }
 
-export function toSessionDetail(row: SessionWithCommands): SessionDetail {
-  return { ...toSessionView(row), commands: row.commands.map(toCommandView) };
+export function toSessionDetail(row: SessionWithCommands, reviews: ReviewView[]): SessionDetail {
+  return { ...toSessionView(row), commands: row.commands.map(toCommandView), reviews };
 }
 
 export function toCommandView(row: CommandRecord): CommandView {
@@ -44,6 +45,7 @@ export function toCommandView(row: CommandRecord): CommandView {
     errorMessage: row.errorMessage,
     copyDirection: row.copyDirection,
     copyBytes: toNumber(row.copyBytes),
+    reviewId: row.reviewId,
   };
 }
 

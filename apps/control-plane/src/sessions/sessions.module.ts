@@ -1,12 +1,13 @@
 // Sessions: the read side of the recording (list, show with commands).
 import { Module } from "@nestjs/common";
+import { ApprovalsModule } from "../approvals/approvals.module";
 import { DbModule } from "../db/db.module";
 import { SessionsController } from "./sessions.controller";
 import { SessionsRepository } from "./sessions.repository";
 import { SessionsService } from "./sessions.service";
 
 @Module({
-  imports: [DbModule],
+  imports: [DbModule, ApprovalsModule],
   controllers: [SessionsController],
   providers: [SessionsRepository, SessionsService],
   exports: [SessionsService],

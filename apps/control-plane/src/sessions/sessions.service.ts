@@ -2,6 +2,7 @@
 // see every session; a user sees only their own, and someone else's session is
 // reported as not found (its existence is not disclosed).
 import { Injectable } from "@nestjs/common";
+import { ApprovalsFacade } from "../approvals/approvals.facade";
 import { NotFound } from "../errors/domain-errors";
 import type { Principal, Role } from "../identity/auth/principal";
 import { encodeCursor } from "./session-cursor";
@@ -11,7 +12,10 @@ import { type SessionFilter, SessionsRepository } from "./sessions.repository";
 
 @Injectable()
 export class SessionsService {
-  constructor(private readonly sessions: SessionsRepository) {}
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly approvals: ApprovalsFacade,
+  ) {}
 
   /** Newest first; `nextCursor` is set when more sessions match. */
   async list(caller: Principal, query: SessionListQuery): Promise<SessionList> {
@@ -34,7 +38,7 @@ export class SessionsService {
     if (row === null || !(seesAllSessions(caller.role) || row.userId === caller.userId)) {
       throw new NotFound(`no session with id ${id}; list sessions with GET /api/v1/sessions`);
     }
-    return toSessionDetail(row);
+    return toSessionDetail(row, await this.approvals.ofSession(row.id));
   }
 }
 
