@@ -95,18 +95,24 @@ describe("refusals name the rule and say what to do", () => {
     });
   });
 
-  it("review: refused, saying approval from the approvers is required and not available yet", () => {
+  it("review: held for approval, naming the rule and what the approval needs", () => {
     const d = point.decide(simple("DROP TABLE customers"), admin, context());
     expect(d).toMatchObject({
-      action: "deny",
+      action: "review",
       decision: "review",
       decisiveRuleIds: ["demo-engineers/ddl-needs-dba"],
+      review: { approvers: ["dba"], minApprovals: 1, ruleId: "demo-engineers/ddl-needs-dba" },
     });
-    const { message } = refusalFields(d, admin);
+  });
+
+  it("a review that cannot be held (part of a batch) is refused, saying so", () => {
+    const d = point.decide(simple("DROP TABLE customers"), admin, context());
+    const { message, hint } = refusalFields(d, admin);
     expect(message).toMatch(
       /^Airlock policy requires approval from dba for this command \(rule demo-engineers\/ddl-needs-dba\)/,
     );
-    expect(message).toMatch(/approvals are not available yet \(issue 5\)/);
+    expect(message).toMatch(/it was not run$/);
+    expect(hint).toContain("Send it on its own");
   });
 
   it("the decisive rule of a multi-statement string, not the allow rules that matched too", () => {

@@ -1,8 +1,31 @@
 import { Injectable } from "@nestjs/common";
-import { type Db, PrismaService } from "../db/prisma.service";
-import type { Role, User } from "../generated/prisma/client";
+import { type Db, type DbTx, PrismaService } from "../db/prisma.service";
+import { isUniqueViolation } from "../db/prisma-errors";
+import { Conflict } from "../errors/domain-errors";
+import type { Role, User, UserKind } from "../generated/prisma/client";
 
 export type UserRecord = User;
+/** A user with the names of their groups (in no particular order). */
+export type UserWithGroups = User & { groups: Array<{ group: { name: string } }> };
+
+export interface NewUser {
+  name: string;
+  role: Role;
+  kind: UserKind;
+  displayName?: string | null;
+}
+
+/** Columns an admin may change; absent keys stay as they are. */
+export interface UserChanges {
+  role?: Role;
+  displayName?: string | null;
+  disabledAt?: Date | null;
+}
+
+const withGroups = { groups: { select: { group: { select: { name: true } } } } } as const;
+
+/** Key of the advisory lock that serialises changes that could leave no enabled admin. */
+const ADMINS_LOCK = "airlock:admins";
 
 @Injectable()
 export class UserRepository {
@@ -16,15 +39,61 @@ export class UserRepository {
     return (tx ?? this.prisma.client).user.findUnique({ where: { id } });
   }
 
-  create(
-    data: { name: string; role: Role; kind: "human" | "service_account" },
-    tx?: Db,
-  ): Promise<UserRecord> {
-    return (tx ?? this.prisma.client).user.create({ data });
+  findByNameWithGroups(name: string, tx?: Db): Promise<UserWithGroups | null> {
+    return (tx ?? this.prisma.client).user.findUnique({ where: { name }, include: withGroups });
+  }
+
+  findByIdWithGroups(id: string, tx?: Db): Promise<UserWithGroups | null> {
+    return (tx ?? this.prisma.client).user.findUnique({ where: { id }, include: withGroups });
+  }
+
+  /** Every user with their groups, by name. */
+  listWithGroups(tx?: Db): Promise<UserWithGroups[]> {
+    return (tx ?? this.prisma.client).user.findMany({
+      include: withGroups,
+      orderBy: { name: "asc" },
+    });
+  }
+
+  /** Conflict when the name is taken. */
+  async create(data: NewUser, tx?: Db): Promise<UserRecord> {
+    try {
+      return await (tx ?? this.prisma.client).user.create({ data });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict(`a user named "${data.name}" already exists`);
+      throw err;
+    }
+  }
+
+  update(id: string, changes: UserChanges, tx?: Db): Promise<UserRecord> {
+    return (tx ?? this.prisma.client).user.update({ where: { id }, data: changes });
   }
 
   setRole(id: string, role: Role, tx?: Db): Promise<UserRecord> {
     return (tx ?? this.prisma.client).user.update({ where: { id }, data: { role } });
+  }
+
+  /**
+   * Makes `names` the user's whole set of groups, creating the groups that do not exist
+   * yet. Runs in one transaction (the given one, or its own).
+   */
+  async replaceGroups(userId: string, names: readonly string[], tx?: DbTx): Promise<void> {
+    const run = async (db: DbTx): Promise<void> => {
+      let groupIds: string[] = [];
+      if (names.length > 0) {
+        await db.group.createMany({ data: names.map((name) => ({ name })), skipDuplicates: true });
+        const groups = await db.group.findMany({
+          where: { name: { in: [...names] } },
+          select: { id: true },
+        });
+        groupIds = groups.map((group) => group.id);
+      }
+      await db.userGroup.deleteMany({ where: { userId } });
+      if (groupIds.length > 0) {
+        await db.userGroup.createMany({ data: groupIds.map((groupId) => ({ userId, groupId })) });
+      }
+    };
+    await (tx === undefined ? this.prisma.transaction(run) : run(tx));
   }
 
   async groupNames(userId: string, tx?: Db): Promise<string[]> {
@@ -34,5 +103,17 @@ export class UserRepository {
       orderBy: { group: { name: "asc" } },
     });
     return rows.map((row) => row.group.name);
+  }
+
+  /** Enabled admins other than `exceptId`. */
+  countEnabledAdmins(exceptId: string, tx?: Db): Promise<number> {
+    return (tx ?? this.prisma.client).user.count({
+      where: { role: "admin", disabledAt: null, id: { not: exceptId } },
+    });
+  }
+
+  /** Holds a transaction-scoped advisory lock; call first in a transaction that demotes or disables. */
+  async lockAdmins(tx: DbTx): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${ADMINS_LOCK}))`;
   }
 }

@@ -1,0 +1,17 @@
+import { iso } from "../validation/common.schemas";
+import type { UserWithGroups } from "./user.repository";
+import type { UserView } from "./user.schemas";
+
+/** The API representation of a user, with their group names sorted. */
+export function toUserView(row: UserWithGroups): UserView {
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.displayName,
+    kind: row.kind,
+    role: row.role,
+    groups: row.groups.map((membership) => membership.group.name).sort(),
+    disabledAt: iso(row.disabledAt),
+    createdAt: iso(row.createdAt),
+  };
+}
