@@ -1,7 +1,6 @@
 // Approvals across failures (DESIGN §5 invariant 6, docs/design/0006-approvals.md):
 // a private Redis that the test stops and starts (it keeps nothing on disk, so a restart
 // loses every BullMQ job), and control-plane restarts, while reviews are pending.
-import { type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis";
@@ -59,7 +58,7 @@ afterAll(async () => {
 });
 
 function psqlRun(sql: string) {
-  const proc = gw.psqlAsync(["-v", "ON_ERROR_STOP=1", "-c", sql]) as ChildProcessWithoutNullStreams;
+  const proc = gw.psqlAsync(["-v", "ON_ERROR_STOP=1", "-c", sql]);
   let out = "";
   let err = "";
   proc.stdout.on("data", (b: Buffer) => (out += b.toString()));

@@ -1,8 +1,8 @@
 // Just-in-time approvals through the real gateway, with two control-plane replicas on one
 // store and one Redis: psql → airlock connect → replica A → connector → Postgres, while
 // approvers vote through replica B's REST API (docs/design/0006-approvals.md).
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gateway, withClient } from "./gateway";
@@ -147,7 +147,7 @@ function psqlRun(sql: string): {
   stdout: () => string;
   done: Promise<number | null>;
 } {
-  const proc = gw.psqlAsync(["-v", "ON_ERROR_STOP=1", "-c", sql]) as ChildProcessWithoutNullStreams;
+  const proc = gw.psqlAsync(["-v", "ON_ERROR_STOP=1", "-c", sql]);
   let out = "";
   let err = "";
   proc.stdout.on("data", (b: Buffer) => (out += b.toString()));
@@ -270,7 +270,7 @@ describe("a command held for review", () => {
     expect(rejected.body.status).toBe("rejected");
     expect(await run.done).toBe(1);
     expect(run.stderr()).toContain(
-      `ERROR:  Airlock did not run this command: review ${id} was rejected by bob: not today`,
+      `ERROR:  Airlock did not run this command: review ${id} (rule approvals-test/ddl-needs-dba) was rejected by bob: not today`,
     );
     expect(await target("SELECT 1 FROM pg_tables WHERE tablename = 'scratch'")).toHaveLength(1);
     const late = await alice.api.post(`/api/v1/reviews/${id}/approve`, {});
@@ -288,7 +288,9 @@ describe("a command held for review", () => {
     const id = await heldId(run);
     expect(await run.done).toBe(1);
     expect(run.stderr()).toMatch(
-      new RegExp(`review ${id} expired, no decision within 3s \\(0 of 1 approvals\\)`),
+      new RegExp(
+        `review ${id} \\(rule approvals-test/truncate-short\\) expired, no decision within 3s \\(0 of 1 approvals\\)`,
+      ),
     );
     const after = await review(id);
     expect(after.status).toBe("expired");

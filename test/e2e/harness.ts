@@ -150,7 +150,9 @@ export class ControlPlane {
       masterKey: options.masterKey ?? newMasterKey(),
       httpPort: options.httpPort ?? (await freePort()),
       grpcPort: options.grpcPort ?? (await freePort()),
-      env: options.env ?? {},
+      // Each control plane gets its own Redis key prefix (BullMQ queues, pub/sub) unless
+      // the test shares one between replicas.
+      env: { AIRLOCK_REDIS_PREFIX: `t-${randomBytes(4).toString("hex")}`, ...options.env },
     };
     const cp = new ControlPlane(ControlPlane.spawn(full), full);
     await cp.waitReady();

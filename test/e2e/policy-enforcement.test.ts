@@ -14,7 +14,12 @@ import { Gateway, withClient } from "./gateway";
 import { repoRoot } from "./harness";
 import { wire, WireSession } from "./wire";
 
-const DEMO_POLICY = readFileSync(path.join(repoRoot, "deploy/demo/policy.yaml"), "utf8");
+// The demo policy as shipped, except that its reviews expire after 1 s: a bypass attempt
+// that policy sends to review is held, nobody approves, and the client gets 42501.
+const DEMO_POLICY = readFileSync(path.join(repoRoot, "deploy/demo/policy.yaml"), "utf8").replace(
+  /timeout: 30m/g,
+  "timeout: 1s",
+);
 const SECRET_POLICY = {
   name: "test-secret-keys",
   description: "a rule on one schema-qualified table, for the search_path cases",
@@ -122,19 +127,19 @@ const CASES: BypassCase[] = [
   {
     name: "a block comment before DROP",
     sql: "/* harmless */ DROP TABLE customers",
-    rule: "demo-engineers/ddl-needs-dba",
+    rule: "demo-engineers/protect-demo-tables",
     twin: "/* note */ SELECT count(*) FROM customers",
   },
   {
     name: "a line comment and newlines before DROP",
     sql: "-- just a comment\n\nDROP TABLE customers",
-    rule: "demo-engineers/ddl-needs-dba",
+    rule: "demo-engineers/protect-demo-tables",
     twin: "SELECT 1 -- ; DROP TABLE customers\n",
   },
   {
     name: "mixed case and whitespace",
     sql: "dRoP\n\t TaBlE\n   customers",
-    rule: "demo-engineers/ddl-needs-dba",
+    rule: "demo-engineers/protect-demo-tables",
     twin: "SeLeCt\n\t count(*)\n FROM\tcustomers",
   },
   {
@@ -153,7 +158,7 @@ const CASES: BypassCase[] = [
     name: "a DELETE without WHERE wrapped in a CTE",
     sql: "WITH gone AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM gone",
     rule: "demo-engineers/block-unbounded-writes",
-    twin: "WITH gone AS (DELETE FROM orders WHERE id = -1 RETURNING *) SELECT count(*) FROM gone",
+    twin: "WITH gone AS (UPDATE orders SET status = status WHERE id = -1 RETURNING *) SELECT count(*) FROM gone",
   },
   {
     name: "an UPDATE without WHERE wrapped in a CTE",
@@ -164,7 +169,7 @@ const CASES: BypassCase[] = [
   {
     name: "a DROP after a harmless statement in one string",
     sql: "SELECT 1; DROP TABLE customers",
-    rule: "demo-engineers/ddl-needs-dba",
+    rule: "demo-engineers/protect-demo-tables",
     twin: "SELECT 1; SELECT 2",
     extendedTwin: false,
   },
@@ -224,7 +229,9 @@ describe("the bypass corpus, through psql and pg (extended protocol)", () => {
 
     const viaPsql = psql(["-c", c.sql]);
     expect(viaPsql.status).not.toBe(0);
-    expect(viaPsql.stderr).toMatch(/ERROR: {2}42501: Airlock policy (denied|requires approval)/);
+    expect(viaPsql.stderr).toMatch(
+      /ERROR: {2}42501: Airlock (policy (denied|requires approval)|did not run this command: review rv-)/,
+    );
     expect(viaPsql.stderr).toMatch(/HINT: /);
     if (c.rule !== undefined) expect(viaPsql.stderr).toContain(`(rule ${c.rule})`);
 
@@ -498,8 +505,8 @@ describe("acceptance: airlock connect, psql and the CLI", () => {
     const drop = psql(["-c", "DROP TABLE customers;"]);
     expect(drop.status).not.toBe(0);
     expect(drop.stderr).toContain(
-      "Airlock policy requires approval from dba for this command (rule demo-engineers/ddl-needs-dba): " +
-        "schema and privilege changes need a DBA's approval; approvals are not available yet (issue 5)",
+      "Airlock policy denied this command (rule demo-engineers/protect-demo-tables): " +
+        "the demo's customers and orders tables cannot be dropped or emptied",
     );
     expect(psql(["-c", "SELECT count(*) FROM customers"]).stdout.trim()).toBe("200");
 
@@ -512,14 +519,14 @@ describe("acceptance: airlock connect, psql and the CLI", () => {
       "select session_id, decision, rule_ids, status from commands where sql = 'DROP TABLE customers;'",
     );
     expect(row).toMatchObject({
-      decision: "review",
-      rule_ids: ["demo-engineers/ddl-needs-dba"],
+      decision: "deny",
+      rule_ids: ["demo-engineers/protect-demo-tables"],
       status: "blocked",
     });
     const shown = gw.cli.run(["sessions", "show", row!.session_id, "--full"]);
     expect(shown.status, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(/review\s+blocked/);
-    expect(shown.stdout).toContain("needs approval (rule demo-engineers/ddl-needs-dba)");
+    expect(shown.stdout).toMatch(/deny\s+blocked/);
+    expect(shown.stdout).toContain("demo-engineers/protect-demo-tables");
   });
 
   it("`airlock policy test` gives the same answer before anything runs", () => {

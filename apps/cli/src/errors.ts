@@ -35,3 +35,12 @@ export class ReportedError extends CliError {
     super("(already reported)", exitCode);
   }
 }
+
+/**
+ * Exit codes beyond 0 success, 1 error and 2 usage error (all listed in the root help).
+ * `airlock policy test` has its own: 3 deny, 4 review (commands/policy.ts).
+ */
+/** `airlock request --wait`: the request was rejected, expired or cancelled. */
+export const EXIT_NOT_APPROVED = 4;
+/** `airlock exec --no-wait`: the command is held for review; its id is on stdout. */
+export const EXIT_HELD_FOR_REVIEW = 5;

@@ -1,10 +1,15 @@
 import { Command, Help } from "commander";
 import { registerAdminConnections } from "./commands/admin-connections";
 import { registerAdminConnectors } from "./commands/admin-connectors";
+import { registerAdminUsers } from "./commands/admin-users";
+import { registerAdminWebhooks } from "./commands/admin-webhooks";
 import { registerConnect } from "./commands/connect";
 import { registerExec } from "./commands/exec";
+import { registerGrants } from "./commands/grants";
 import { registerLogin } from "./commands/login";
 import { registerPolicy } from "./commands/policy";
+import { registerRequest } from "./commands/request";
+import { registerReviews } from "./commands/reviews";
 import { registerSessions } from "./commands/sessions";
 import { registerWhoami } from "./commands/whoami";
 import type { CliContext } from "./context";
@@ -21,7 +26,8 @@ Environment (for agents and CI; these take precedence over the config file):
                          else ~/.config/airlock/config.json)
   AIRLOCK_DEBUG=1        print stack traces with errors
 
-Exit codes: 0 success, 1 error, 2 usage error.`;
+Exit codes: 0 success, 1 error, 2 usage error; policy test: 3 deny, 4 review;
+  request --wait: 4 rejected or expired; exec --no-wait: 5 held for review (id on stdout).`;
 
 /**
  * The whole command tree. Each command group registers itself from its own file under
@@ -60,12 +66,17 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerSessions(program, ctx);
   registerPolicy(program, ctx);
+  registerReviews(program, ctx);
+  registerRequest(program, ctx);
+  registerGrants(program, ctx);
 
   const admin = program
     .command("admin")
     .description("administer the control plane (needs the admin role)");
   registerAdminConnectors(admin, ctx);
   registerAdminConnections(admin, ctx);
+  registerAdminWebhooks(admin, ctx);
+  registerAdminUsers(admin, ctx);
 
   return program;
 }

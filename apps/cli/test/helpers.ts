@@ -23,7 +23,13 @@ export interface Captured {
  */
 export function captureContext(
   env: Record<string, string | undefined>,
-  options: { stdin?: string; stdinIsTTY?: boolean; columns?: number; now?: Date } = {},
+  options: {
+    stdin?: string;
+    stdinIsTTY?: boolean;
+    stderrIsTTY?: boolean;
+    columns?: number;
+    now?: Date;
+  } = {},
 ): Captured {
   let out = "";
   let err = "";
@@ -36,6 +42,7 @@ export function captureContext(
       readInput: () => Promise.resolve(options.stdin ?? ""),
       stdinIsTTY: options.stdinIsTTY ?? options.stdin === undefined,
       columns: options.columns,
+      stderrIsTTY: options.stderrIsTTY ?? false,
     },
     // No signal ever arrives in unit tests.
     signals: { onStop: () => () => undefined },

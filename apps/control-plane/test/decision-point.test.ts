@@ -56,6 +56,9 @@ const admin: SessionFacts = {
   userId: "u1",
   subject: { user: "admin", groups: [], kind: "human" },
   connection: { name: "demo", tags: { env: "demo" } },
+  connectionId: "c1",
+  justification: null,
+  reviewId: null,
 };
 
 function context(overrides: Partial<SqlContext> = {}, prepared: Record<string, string> = {}) {
@@ -96,7 +99,7 @@ describe("refusals name the rule and say what to do", () => {
   });
 
   it("review: held for approval, naming the rule and what the approval needs", () => {
-    const d = point.decide(simple("DROP TABLE customers"), admin, context());
+    const d = point.decide(simple("DROP INDEX orders_status_idx"), admin, context());
     expect(d).toMatchObject({
       action: "review",
       decision: "review",
@@ -106,7 +109,7 @@ describe("refusals name the rule and say what to do", () => {
   });
 
   it("a review that cannot be held (part of a batch) is refused, saying so", () => {
-    const d = point.decide(simple("DROP TABLE customers"), admin, context());
+    const d = point.decide(simple("DROP INDEX orders_status_idx"), admin, context());
     const { message, hint } = refusalFields(d, admin);
     expect(message).toMatch(
       /^Airlock policy requires approval from dba for this command \(rule demo-engineers\/ddl-needs-dba\)/,

@@ -58,7 +58,27 @@ describe("the demo policy (deploy/demo/policy.yaml)", () => {
       sql: "CREATE INDEX ON customers (email)",
       action: "review",
     },
-    { name: "TRUNCATE is denied by default", sql: "TRUNCATE customers", action: "deny" },
+    {
+      name: "a DELETE with a WHERE needs a DBA's approval",
+      sql: "DELETE FROM orders WHERE id = 7",
+      action: "review",
+    },
+    {
+      name: "dropping a demo table is denied, not sent to review",
+      sql: "DROP TABLE customers",
+      action: "deny",
+    },
+    {
+      name: "dropping an index is DDL: it needs a DBA's approval",
+      sql: "DROP INDEX orders_status_idx",
+      action: "review",
+    },
+    { name: "TRUNCATE of a demo table is denied", sql: "TRUNCATE customers", action: "deny" },
+    {
+      name: "TRUNCATE of another table is denied by default",
+      sql: "TRUNCATE notes",
+      action: "deny",
+    },
   ] as const;
   it.each(cases)("$name", ({ sql, action }) => {
     expect(decide(sql).action).toBe(action);

@@ -6,6 +6,7 @@ import type { SessionEnd } from "../gateway/gateway-session";
 import { LocalGateway } from "../gateway/local-gateway";
 import { psqlCommand } from "../output/psql-command";
 import { sanitize } from "../output/text";
+import { optionalReason } from "./approval-flags";
 import { preflight } from "./gateway-preflight";
 import { commonOptions, quoted } from "./shared";
 
@@ -16,6 +17,7 @@ export const DEFAULT_LOCAL_HOST = "127.0.0.1";
 interface ConnectOptions {
   port: number;
   host: string;
+  reason?: string;
 }
 
 export function registerConnect(program: Command, ctx: CliContext): void {
@@ -33,6 +35,10 @@ export function registerConnect(program: Command, ctx: CliContext): void {
       "--host <address>",
       "local address to listen on; anyone who can reach it acts as you",
       DEFAULT_LOCAL_HOST,
+    )
+    .option(
+      "--reason <text>",
+      "why you connect: the justification review rules may require, sent with every session",
     )
     .addHelpText(
       "after",
@@ -58,6 +64,7 @@ async function runConnect(
   connectionArg: string,
   options: ConnectOptions,
 ): Promise<void> {
+  const justification = optionalReason(options.reason);
   const { target, userName, connection, protocol } = await preflight(
     ctx,
     commonOptions(cmd).profile,
@@ -68,7 +75,7 @@ async function runConnect(
     apiKey: target.apiKey,
     apiKeyFromEnv: target.apiKeyFrom === "AIRLOCK_API_KEY",
     userAgent: `airlock-cli/${ctx.version}`,
-    spec: { connection, protocol, clientVersion: ctx.version },
+    spec: { connection, protocol, clientVersion: ctx.version, justification },
     onOpened: (id) => ctx.term.err(`session ${sanitize(id)} opened\n`),
     onEnded: (end) => {
       const line = sessionEndLine(end);

@@ -2,13 +2,19 @@ import { readFileSync } from "node:fs";
 import { CloseCode } from "@airlock/proto";
 import { type Command, Option } from "commander";
 import pg from "pg";
-import type { CliContext } from "../context";
-import { CliError, ReportedError, UsageError } from "../errors";
+import { type CliContext, connect } from "../context";
+import { CliError, EXIT_HELD_FOR_REVIEW, ReportedError, UsageError } from "../errors";
+import { type HeldNotice, heldNotice } from "../exec/held-notice";
+import { NoticePrinter } from "../exec/notice-printer";
 import { runSql } from "../exec/run-sql";
 import type { SessionEnd } from "../gateway/gateway-session";
 import { LocalGateway } from "../gateway/local-gateway";
-import { formatNotice, formatServerError } from "../output/sql-messages";
+import type { Review } from "../http/approval-schemas";
+import { formatServerError } from "../output/sql-messages";
 import { renderResults, type ResultFormat, type SqlResult } from "../output/sql-results";
+import { sanitize } from "../output/text";
+import { optionalReason, parseReviewId } from "./approval-flags";
+import { checkReviewConnection, checkReviewFlags, runnableSql } from "./exec-review";
 import { preflight } from "./gateway-preflight";
 import { commonOptions } from "./shared";
 
@@ -16,6 +22,17 @@ interface ExecOptions {
   command?: string;
   file?: string;
   output: ResultFormat;
+  reason?: string;
+  review?: string;
+  /** false with --no-wait. */
+  wait: boolean;
+}
+
+/** Why `exec --no-wait` ended its session early: the command is held for this review. */
+class HeldForReview extends Error {
+  constructor(readonly held: HeldNotice) {
+    super(`held for review ${held.reviewId}`);
+  }
 }
 
 const LOCAL_HOST = "127.0.0.1";
@@ -32,6 +49,16 @@ export function registerExec(program: Command, ctx: CliContext): void {
         .choices(["table", "json", "csv"])
         .default("table"),
     )
+    .option("--reason <text>", "why you run it: the justification review rules may require")
+    .option(
+      "--no-wait",
+      `if the command is held for review, print the review id and exit ${EXIT_HELD_FOR_REVIEW} instead of waiting`,
+    )
+    .option(
+      "--review <id>",
+      "run the command an approved review holds (exactly its text, once)",
+      parseReviewId,
+    )
     .addHelpText(
       "after",
       `
@@ -45,10 +72,20 @@ statement, rows as objects. csv prints a header and the rows of each statement t
 returns rows (RFC 4180 quoting, NULL as an empty field, "" for the empty string), with a
 blank line between statements.
 
+When a policy holds the command for review, exec waits for the decision (a spinner on a
+terminal, else the notice once on stderr); approved, it runs and prints as usual; rejected
+or expired, it fails like any SQL error. With --no-wait it prints the review id on stdout
+and exits ${EXIT_HELD_FOR_REVIEW} at once; after approval, run it with --review <id>.
+
+Exit codes: 0 success, 1 error (SQL errors included), 2 usage error, ${EXIT_HELD_FOR_REVIEW} held for review
+(--no-wait).
+
 Examples:
   airlock exec pg-prod -c "select id, email from users limit 5"
   airlock exec pg-prod -f report.sql --output csv > report.csv
-  echo "select now()" | airlock exec pg-prod --output json`,
+  echo "select now()" | airlock exec pg-prod --output json
+  airlock exec pg-prod --no-wait --reason "ticket 4711" -c "alter table users add column x int"
+  airlock exec pg-prod --review rv-7k2m9x4qpa`,
     )
     .action((connection: string, options: ExecOptions, cmd: Command) =>
       runExec(ctx, cmd, connection, options),
@@ -61,12 +98,19 @@ async function runExec(
   connectionArg: string,
   options: ExecOptions,
 ): Promise<void> {
-  const sql = await readSql(ctx, options);
-  const { target, userName, connection, protocol } = await preflight(
-    ctx,
-    commonOptions(cmd).profile,
-    connectionArg,
-  );
+  const profile = commonOptions(cmd).profile;
+  const justification = optionalReason(options.reason);
+  let review: Review | undefined;
+  let sql: string;
+  if (options.review !== undefined) {
+    checkReviewFlags(options);
+    review = await connect(ctx, profile).api.getReview(options.review);
+    sql = runnableSql(review, ctx.now());
+  } else {
+    sql = await readSql(ctx, options);
+  }
+  const { target, userName, connection, protocol } = await preflight(ctx, profile, connectionArg);
+  if (review !== undefined) checkReviewConnection(review, connection, connectionArg);
 
   let sessionEnd: SessionEnd | undefined;
   let onEnd: () => void = () => undefined;
@@ -76,13 +120,21 @@ async function runExec(
     apiKey: target.apiKey,
     apiKeyFromEnv: target.apiKeyFrom === "AIRLOCK_API_KEY",
     userAgent: `airlock-cli/${ctx.version}`,
-    spec: { connection, protocol, clientVersion: ctx.version },
+    spec: {
+      connection,
+      protocol,
+      clientVersion: ctx.version,
+      justification,
+      reviewId: review?.id,
+    },
     onEnded: (end) => {
       sessionEnd ??= end;
       onEnd();
     },
   });
 
+  const notices = new NoticePrinter(ctx.term);
+  const held = new AbortController();
   let results: SqlResult[];
   try {
     const port = await gateway.start(LOCAL_HOST, 0);
@@ -92,9 +144,19 @@ async function runExec(
       user: userName,
       database: connection,
       sql,
-      onNotice: (notice) => ctx.term.err(formatNotice(notice)),
+      signal: held.signal,
+      onNotice: (notice) => {
+        const hold = options.wait ? undefined : heldNotice(notice);
+        if (hold !== undefined) held.abort(new HeldForReview(hold));
+        else notices.notice(notice);
+      },
     });
   } catch (error) {
+    notices.stop();
+    if (error instanceof HeldForReview) {
+      reportHeld(ctx, connection, error.held);
+      throw new ReportedError(EXIT_HELD_FOR_REVIEW);
+    }
     if (error instanceof pg.DatabaseError) {
       ctx.term.err(formatServerError(error));
       throw new ReportedError(1);
@@ -104,9 +166,19 @@ async function runExec(
     await Promise.race([ended, delay(2_000)]);
     throw sessionFailure(sessionEnd, error);
   } finally {
+    notices.stop();
     await gateway.stop();
   }
   ctx.term.out(renderResults(results, options.output));
+}
+
+/** `--no-wait`: the review id alone on stdout (for scripts), and what to do next on stderr. */
+export function reportHeld(ctx: CliContext, connection: string, held: HeldNotice): void {
+  ctx.term.out(`${held.reviewId}\n`);
+  const needs = held.needs === undefined ? "" : ` (${held.needs})`;
+  ctx.term.err(
+    `${sanitize(`held for review ${held.reviewId}${needs}; run it after approval with: airlock exec ${connection} --review ${held.reviewId}`)}\n`,
+  );
 }
 
 async function readSql(ctx: CliContext, options: ExecOptions): Promise<string> {

@@ -11,6 +11,11 @@ export interface RunSqlOptions {
   readonly database: string;
   readonly sql: string;
   readonly onNotice: (notice: ServerMessage) => void;
+  /**
+   * Ends the session early (`exec --no-wait` once its command is held): the connection is
+   * closed at once and runSql rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -41,21 +46,32 @@ export async function runSql(options: RunSqlOptions): Promise<SqlResult[]> {
   client.on("error", () => undefined);
   client.on("notice", (notice) => options.onNotice(notice));
   await client.connect();
+  const { signal } = options;
+  const abort = (): void => void client.end().catch(() => undefined);
+  signal?.addEventListener("abort", abort, { once: true });
   try {
-    // node-postgres keeps only the first word of each tag; collect the whole tags in order.
-    const tags: string[] = [];
-    client.connection.on("commandComplete", (message: { text?: string }) => {
-      tags.push(message.text ?? "");
-    });
-    const raw = (await client.query({ text: options.sql, rowMode: "array" })) as unknown as
-      pg.QueryArrayResult | pg.QueryArrayResult[];
-    const results = Array.isArray(raw) ? raw : [raw];
-    return results
-      .map((result, i) => toSqlResult(result, tags[i]))
-      .filter((result) => result.commandTag !== "" || result.fields.length > 0);
+    return await query(client, options.sql);
+  } catch (error) {
+    if (signal?.aborted === true) throw signal.reason;
+    throw error;
   } finally {
+    signal?.removeEventListener("abort", abort);
     await client.end().catch(() => undefined);
   }
+}
+
+async function query(client: pg.Client, sql: string): Promise<SqlResult[]> {
+  // node-postgres keeps only the first word of each tag; collect the whole tags in order.
+  const tags: string[] = [];
+  client.connection.on("commandComplete", (message: { text?: string }) => {
+    tags.push(message.text ?? "");
+  });
+  const raw = (await client.query({ text: sql, rowMode: "array" })) as unknown as
+    pg.QueryArrayResult | pg.QueryArrayResult[];
+  const results = Array.isArray(raw) ? raw : [raw];
+  return results
+    .map((result, i) => toSqlResult(result, tags[i]))
+    .filter((result) => result.commandTag !== "" || result.fields.length > 0);
 }
 
 function toSqlResult(result: pg.QueryArrayResult, tag: string | undefined): SqlResult {

@@ -1,4 +1,17 @@
+import { z } from "zod";
 import type { ApiClient, RawBody } from "./api-client";
+import {
+  type Grant,
+  GrantListSchema,
+  type GrantQuery,
+  type GrantRequestInput,
+  type Review,
+  type ReviewDetail,
+  ReviewDetailSchema,
+  ReviewListSchema,
+  type ReviewQuery,
+  ReviewSchema,
+} from "./approval-schemas";
 import {
   type ApplyResult,
   ApplyResultSchema,
@@ -10,6 +23,8 @@ import {
   ConnectorSchema,
   type ConnectorTokenInfo,
   ConnectorTokenInfoSchema,
+  type CreatedApiKey,
+  CreatedApiKeySchema,
   CreatedConnectorSchema,
   CreatedConnectorTokenSchema,
   itemsOf,
@@ -27,11 +42,24 @@ import {
   type Simulation,
   type SimulationInput,
   SimulationSchema,
+  type User,
+  type UserInput,
+  type UserPatch,
+  UserSchema,
   type Whoami,
   WhoamiSchema,
 } from "./schemas";
 
 const seg = encodeURIComponent;
+
+/** `?a=1&b=2` from the defined values, or "" when there are none. */
+function searchOf(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  return params.size > 0 ? `?${params.toString()}` : "";
+}
 
 /** One method per REST endpoint the CLI uses; paths and shapes follow the contract. */
 export class AirlockApi {
@@ -39,6 +67,28 @@ export class AirlockApi {
 
   whoami(): Promise<Whoami> {
     return this.http.get("/api/v1/identity/whoami", WhoamiSchema);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.http.get("/api/v1/users", itemsOf(UserSchema))).items;
+  }
+
+  createUser(input: UserInput): Promise<User> {
+    return this.http.post("/api/v1/users", input, UserSchema);
+  }
+
+  getUser(name: string): Promise<User> {
+    return this.http.get(`/api/v1/users/${seg(name)}`, UserSchema);
+  }
+
+  updateUser(name: string, patch: UserPatch): Promise<User> {
+    return this.http.patch(`/api/v1/users/${seg(name)}`, patch, UserSchema);
+  }
+
+  /** An API key named `name`; admins may give it to another `user`. The key is shown once. */
+  createApiKey(name: string, user?: string): Promise<CreatedApiKey> {
+    const body = user === undefined ? { name } : { name, user };
+    return this.http.post("/api/v1/api-keys", body, CreatedApiKeySchema);
   }
 
   async listConnectors(): Promise<Connector[]> {
@@ -97,12 +147,7 @@ export class AirlockApi {
   }
 
   listSessions(query: SessionQuery): Promise<SessionPage> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) params.set(key, String(value));
-    }
-    const search = params.size > 0 ? `?${params.toString()}` : "";
-    return this.http.get(`/api/v1/sessions${search}`, SessionPageSchema);
+    return this.http.get(`/api/v1/sessions${searchOf(query)}`, SessionPageSchema);
   }
 
   getSession(id: string): Promise<SessionDetail> {
@@ -141,5 +186,35 @@ export class AirlockApi {
 
   simulatePolicy(input: SimulationInput): Promise<Simulation> {
     return this.http.post("/api/v1/policies/simulate", input, SimulationSchema);
+  }
+
+  async listReviews(query: ReviewQuery): Promise<Review[]> {
+    return (await this.http.get(`/api/v1/reviews${searchOf(query)}`, ReviewListSchema)).items;
+  }
+
+  getReview(id: string): Promise<ReviewDetail> {
+    return this.http.get(`/api/v1/reviews/${seg(id)}`, ReviewDetailSchema);
+  }
+
+  approveReview(id: string, body: { reason?: string; breakGlass?: boolean }): Promise<Review> {
+    return this.http.post(`/api/v1/reviews/${seg(id)}/approve`, body, ReviewSchema);
+  }
+
+  rejectReview(id: string, body: { reason: string }): Promise<Review> {
+    return this.http.post(`/api/v1/reviews/${seg(id)}/reject`, body, ReviewSchema);
+  }
+
+  /** 201 with the grant review that people must approve. */
+  requestGrant(body: GrantRequestInput): Promise<Review> {
+    return this.http.post("/api/v1/grants/requests", body, ReviewSchema);
+  }
+
+  async listGrants(query: GrantQuery): Promise<Grant[]> {
+    return (await this.http.get(`/api/v1/grants${searchOf(query)}`, GrantListSchema)).items;
+  }
+
+  /** The answer is the revoked grant; anything else that parses as JSON is accepted. */
+  revokeGrant(id: string, body: { reason: string }): Promise<unknown> {
+    return this.http.post(`/api/v1/grants/${seg(id)}/revoke`, body, z.unknown());
   }
 }

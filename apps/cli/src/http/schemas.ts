@@ -21,6 +21,51 @@ export const WhoamiSchema = z.looseObject({
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 
+/** `User` of the users API: a user with their groups (sorted by name). */
+export const UserSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  displayName: z.string().nullish(),
+  kind: z.string(),
+  role: z.string(),
+  groups: z.array(z.string()).default([]),
+  disabledAt: optionalTimestamp,
+  createdAt: timestamp,
+});
+export type User = z.infer<typeof UserSchema>;
+
+export type UserRole = "admin" | "auditor" | "user";
+export type UserKind = "human" | "service_account";
+
+/** Body of POST /users; the server defaults role to user, kind to human, groups to none. */
+export interface UserInput {
+  name: string;
+  role?: UserRole;
+  kind?: UserKind;
+  groups?: string[];
+  displayName?: string;
+}
+
+/** Body of PATCH /users/:name: any subset; `groups` replaces the set; null clears displayName. */
+export interface UserPatch {
+  role?: UserRole;
+  groups?: string[];
+  displayName?: string | null;
+  disabled?: boolean;
+}
+
+/** POST /api-keys: the key's record and the whole key, shown once. */
+export const CreatedApiKeySchema = z.object({
+  apiKey: z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    userName: z.string(),
+  }),
+  key: z.string(),
+});
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+
 export const ConnectorSchema = z.looseObject({
   id: z.string(),
   name: z.string(),

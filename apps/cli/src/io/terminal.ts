@@ -15,6 +15,8 @@ export interface Terminal {
   readonly stdinIsTTY: boolean;
   /** The width of stdout when it is a terminal; undefined when it is piped or redirected. */
   readonly columns: number | undefined;
+  /** True when stderr is a terminal: progress lines (spinners) may be drawn and erased. */
+  readonly stderrIsTTY: boolean;
 }
 
 export function processTerminal(): Terminal {
@@ -31,6 +33,9 @@ export function processTerminal(): Terminal {
     },
     get columns() {
       return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
+    get stderrIsTTY() {
+      return process.stderr.isTTY === true;
     },
   };
 }

@@ -35,3 +35,22 @@ export function spanBetween(
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
+
+/** Whole seconds in the form `--for` accepts: `45s`, `30m`, `1h`, `1h30m`, `2d`, `1d12h`. */
+export function shortDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "-";
+  let rest = Math.round(seconds);
+  if (rest === 0) return "0s";
+  let text = "";
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
+    const amount = Math.floor(rest / size);
+    if (amount > 0) text += `${amount}${unit}`;
+    rest -= amount * size;
+  }
+  return text;
+}

@@ -53,7 +53,8 @@ export class JobsService implements OnApplicationShutdown {
       const queue = new Queue(name, {
         connection: { ...this.connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
         prefix: `${config.redisPrefix}:bull`,
-        defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
+        // Postgres keeps the history; a kept job would block re-adding its jobId after a failure.
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
       });
       queue.on("error", (err) => this.logger.debug({ err, queue: name }, "queue error"));
       this.queues.set(name, queue);

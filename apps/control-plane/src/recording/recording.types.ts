@@ -5,13 +5,7 @@ export type CommandProtocol = "simple" | "extended" | "function_call";
 export type CommandDecisionValue = "allow" | "deny" | "review";
 export type CommandFinalStatus = "ok" | "error" | "skipped" | "interrupted";
 export type CommandStatusValue =
-  | "pending"
-  | "held"
-  | "blocked"
-  | "rejected"
-  | "expired"
-  | "cancelled"
-  | CommandFinalStatus;
+  "pending" | "held" | "blocked" | "rejected" | "expired" | "cancelled" | CommandFinalStatus;
 export type SessionEndStatus = "closed" | "failed";
 
 /** A command as decided, written (durably) before it may be forwarded. */

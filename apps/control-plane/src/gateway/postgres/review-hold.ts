@@ -163,16 +163,17 @@ export class ReviewHold {
         return {
           kind: "refuse",
           error: refusal(
-            `Airlock did not run this command: review ${review.id} was rejected by ${decided.decidedByName ?? "an approver"}` +
+            `Airlock did not run this command: review ${review.id} (rule ${review.ruleId}) was rejected by ${decided.decidedByName ?? "an approver"}` +
               `${decided.decisionReason === null ? "" : `: ${decided.decisionReason}`}`,
+            "Nothing was run. A reject is final; talk to the approver, or change the command and send it again.",
           ),
         };
       case "expired":
         return {
           kind: "refuse",
           error: refusal(
-            `Airlock did not run this command: review ${review.id} expired, ${decided.decisionReason ?? "no decision in time"}`,
-            `Ask ${decided.approverGroups.join(", ")} to approve sooner, or send it again for a new review.`,
+            `Airlock did not run this command: review ${review.id} (rule ${review.ruleId}) expired, ${decided.decisionReason ?? "no decision in time"}`,
+            `Nothing was run. Send it again for a new review, and ask ${decided.approverGroups.join(", ")} to decide within its timeout.`,
           ),
         };
       case "cancelled":
