@@ -1,8 +1,9 @@
 // `npm run demo`, after scripts/ensure-env.sh and the build: starts the control
 // plane, one connector and a demo target (database `airlock_demo` on the local
 // Postgres), registers connector `demo-connector` and connection `demo` (tagged
-// env=demo), applies the demo policy (deploy/demo/policy.yaml), and logs the `airlock`
-// CLI in as the demo admin. Ctrl-C stops everything.
+// env=demo), applies the demo policy (deploy/demo/policy.yaml), creates the approver
+// `dana` (group dba), and logs the `airlock` CLI in as the demo admin (profile `demo`,
+// current) and as dana (profile `dana`). Ctrl-C stops everything.
 //
 // State that must survive restarts (the master key that encrypts stored
 // credentials, the admin key, the connector token) lives in .airlock/ (git-ignored).
@@ -177,6 +178,29 @@ async function ensureConnector(state) {
   saveState(state);
 }
 
+/** The demo's approver: user `dana` in group `dba`, with a key of her own (CLI profile `dana`). */
+async function ensureApprover(state) {
+  const existing = await api(state, "GET", "/users/dana");
+  if (existing.status === 404) {
+    const created = await api(state, "POST", "/users", {
+      name: "dana",
+      displayName: "Dana (DBA)",
+      groups: ["dba"],
+    });
+    if (created.status !== 201)
+      throw new Error(`creating the demo approver: ${JSON.stringify(created.json)}`);
+    state.danaKey = undefined;
+  } else if (existing.status !== 200) {
+    throw new Error(`reading the demo approver: ${JSON.stringify(existing.json)}`);
+  }
+  if (!state.danaKey) {
+    const key = await api(state, "POST", "/api-keys", { name: "demo", user: "dana" });
+    if (key.status !== 201) throw new Error(`creating dana's API key: ${JSON.stringify(key.json)}`);
+    state.danaKey = key.json.key;
+    saveState(state);
+  }
+}
+
 async function ensureConnection(state) {
   const body = {
     type: "postgres",
@@ -266,13 +290,23 @@ async function main() {
   const version = await applyDemoPolicy(state);
   say(`policy demo applied (version ${version}): demo-engineers from deploy/demo/policy.yaml`);
 
-  const login = spawnSync(
-    path.join(root, "node_modules/.bin/airlock"),
-    ["login", "--api-key", "-", "--url", apiUrl, "--profile", "demo"],
-    { cwd: root, input: state.adminKey, encoding: "utf8" },
-  );
-  if (login.status !== 0) throw new Error(`airlock login failed: ${login.stderr || login.stdout}`);
-  say(login.stdout.trim());
+  await ensureApprover(state);
+  say("approver dana (group dba) ready");
+
+  // Dana's profile first: the last login becomes the current profile (the demo admin).
+  for (const [profile, key] of [
+    ["dana", state.danaKey],
+    ["demo", state.adminKey],
+  ]) {
+    const login = spawnSync(
+      path.join(root, "node_modules/.bin/airlock"),
+      ["login", "--api-key", "-", "--url", apiUrl, "--profile", profile],
+      { cwd: root, input: key, encoding: "utf8" },
+    );
+    if (login.status !== 0)
+      throw new Error(`airlock login failed: ${login.stderr || login.stdout}`);
+    say(login.stdout.trim());
+  }
 
   say("");
   say("Airlock is running. Next, in another terminal at the repo root:");
@@ -280,6 +314,7 @@ async function main() {
   say("  pnpm exec airlock connect demo      # then run the psql command it prints");
   say("  pnpm exec airlock sessions list     # every session and command, recorded");
   say("  pnpm exec airlock policy test --as admin --connection demo -c 'drop table customers'");
+  say("  pnpm exec airlock --profile dana reviews list    # what waits for the DBA's approval");
   say("  pnpm exec airlock admin connectors list");
   say(`  curl -s ${apiUrl}/readyz`);
   say(`Logs: ${logDir}   Press Ctrl-C to stop.`);

@@ -125,7 +125,9 @@ describe("Redis", () => {
     expect(await held.done).toBe(0);
     expect(await tableExists("t1")).toBe(false);
     expect(await short.done).toBe(1);
-    expect(short.stderr()).toContain(`review ${shortId} expired`);
+    expect(short.stderr()).toContain(
+      `review ${shortId} (rule restarts-test/truncate-short) expired`,
+    );
     expect(await statusOf(shortId)).toBe("expired");
   });
 });

@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gateway, withClient } from "./gateway";
-import { Api, ControlPlane, waitUntil } from "./harness";
+import { Api, Cli, ControlPlane, waitUntil } from "./harness";
 
 const PREFIX = `t-approvals-${randomBytes(4).toString("hex")}`;
 const POLICY = {
@@ -100,7 +100,6 @@ beforeAll(async () => {
   });
   await withClient(gw.target.url, async (c) => {
     await c.query("CREATE TABLE counter (n int)");
-    await c.query("CREATE INDEX orders_status_idx ON orders (status)");
     await c.query("CREATE INDEX customers_country_idx ON customers (country)");
     await c.query("CREATE TABLE scratch (id int)");
   });
@@ -215,6 +214,65 @@ describe("a command held for review", () => {
     expect(command).toMatchObject({ decision: "review", status: "ok", reviewId: id });
     expect(after.executionSessionId).toBe(after.sessionId);
     expect(session.body.reviews.map((r: any) => r.id)).toContain(id);
+
+    const shown = gw.cli.run(["sessions", "show", after.sessionId]);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`held for review ${id} (rule approvals-test/ddl-needs-dba)`);
+    expect(shown.stdout).toContain("Approvals:");
+    expect(shown.stdout).toMatch(new RegExp(`${id}\\s+executed seq ${after.commandSeq}`));
+    expect(shown.stdout).toMatch(/approved by alice .*: planned/);
+    expect(shown.stdout).toMatch(/\n {4}ran /);
+  });
+
+  it("through the CLI: exec --no-wait exits 5 with the id, the approver approves with `airlock reviews`, exec --review runs it", async () => {
+    const held = gw.cli.run([
+      "exec",
+      "demo",
+      "--no-wait",
+      "-c",
+      "DROP INDEX IF EXISTS scratch_idx",
+    ]);
+    expect(held.status, held.stderr).toBe(5);
+    const id = held.stdout.trim();
+    expect(id).toMatch(/^rv-[0-9a-z]{10}$/);
+    expect(held.stderr).toContain(`airlock exec demo --review ${id}`);
+    // The held session ends once exec has gone; the review stays pending.
+    const sessionId = (await review(id)).sessionId;
+    await waitUntil("the held session to end", async () => {
+      const s = await admin.get(`/api/v1/sessions/${sessionId}`);
+      return s.body.status !== "active" && s.body.commands.at(-1).status === "interrupted";
+    });
+    expect((await review(id)).status).toBe("pending");
+
+    const approver = new Cli();
+    const login = approver.run(
+      [
+        "login",
+        "--api-key",
+        "-",
+        "--url",
+        replicaB.httpUrl,
+        "--grpc-address",
+        replicaB.grpcAddress,
+      ],
+      alice.key,
+    );
+    expect(login.status, login.stderr).toBe(0);
+    const listed = approver.run(["reviews", "list"]);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain("DROP INDEX IF EXISTS scratch_idx");
+    const shown = approver.run(["reviews", "show", id]);
+    expect(shown.stdout).toContain("approvals-test/ddl-needs-dba");
+    const noReason = approver.run(["reviews", "reject", id]);
+    expect(noReason.status).not.toBe(0);
+    const approved = approver.run(["reviews", "approve", id, "--reason", "fine"]);
+    expect(approved.status, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain("approved");
+
+    const ran = gw.cli.run(["exec", "demo", "--review", id]);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect((await review(id)).status).toBe("executed");
   });
 
   it("a quorum of 2: one approval does not release it, the second does", async () => {

@@ -394,6 +394,7 @@ describe("GET /api/v1/sessions/:id", () => {
       errorMessage: null,
       copyDirection: null,
       copyBytes: null,
+      reviewId: null,
     });
     expect(res.body.commands[1]).toMatchObject({
       protocol: "extended",

@@ -46,6 +46,12 @@ const badValues: Array<[variable: string, value: string, secret: string]> = [
   ["AIRLOCK_SESSION_OPEN_TIMEOUT_MS", "soon-MARKER8", "soon-MARKER8"],
   ["AIRLOCK_LOG_LEVEL", "verbose-MARKER6", "verbose-MARKER6"],
   ["AIRLOCK_AUDIT_COMMIT", "later-MARKER9", "later-MARKER9"],
+  ["AIRLOCK_REDIS_PREFIX", "bad prefix-MARKER10", "bad prefix-MARKER10"],
+  ["AIRLOCK_PUBLIC_URL", "ftp://user:UrlSecret11@host", "UrlSecret11"],
+  ["AIRLOCK_WEBHOOK_BACKOFF_MS", "5", "5"],
+  ["AIRLOCK_WEBHOOK_BACKOFF_MS", "soon-MARKER12", "soon-MARKER12"],
+  ["AIRLOCK_WEBHOOK_ATTEMPTS", "21", "21"],
+  ["AIRLOCK_WEBHOOK_ATTEMPTS", "many-MARKER13", "many-MARKER13"],
 ];
 
 /** Variables the schema takes as any string: files and folders, checked elsewhere (or not at all). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ReviewSchema } from "./approval-schemas";
 
 /**
  * The REST contract's response shapes (docs/design/0001-foundation.md). Resources are loose
@@ -205,11 +206,14 @@ export const SessionCommandSchema = z.looseObject({
   errorMessage: z.string().nullish(),
   copyDirection: z.string().nullish(),
   copyBytes: z.number().nullish(),
+  reviewId: z.string().nullish(),
 });
 export type SessionCommand = z.infer<typeof SessionCommandSchema>;
 
 export const SessionDetailSchema = SessionSchema.extend({
   commands: z.array(SessionCommandSchema),
+  /** The approval trail of the session's held commands (absent from older control planes). */
+  reviews: z.array(ReviewSchema).optional(),
 });
 export type SessionDetail = z.infer<typeof SessionDetailSchema>;
 

@@ -1,3 +1,4 @@
+import type { Review } from "../http/approval-schemas";
 import type { Session, SessionCommand, SessionDetail } from "../http/schemas";
 import { renderDetails } from "../output/details";
 import { formatDuration, formatMillis, spanBetween } from "../output/duration";
@@ -44,7 +45,46 @@ export function sessionDetails(s: SessionDetail, now: Date, options: CommandView
   ]);
   const commands =
     s.commands.length === 0 ? "No commands recorded.\n" : commandTable(s.commands, options);
-  return `${header}\n${commands}`;
+  const reviews = s.reviews ?? [];
+  return reviews.length === 0
+    ? `${header}\n${commands}`
+    : `${header}\n${commands}\n${approvalTrail(reviews, s.id, now)}`;
+}
+
+/**
+ * The approval trail: per review of the session, what was held (seq), by which rule, who
+ * voted what and why, who decided, and when it ran (and in which session).
+ */
+export function approvalTrail(reviews: readonly Review[], sessionId: string, now: Date): string {
+  const lines = ["Approvals:"];
+  for (const r of reviews) {
+    const need = `${r.approvals}/${r.minApprovals} approval${r.minApprovals === 1 ? "" : "s"} from ${r.approvers.join(", ")}`;
+    const seq = r.commandSeq == null ? "" : ` seq ${r.commandSeq}`;
+    lines.push(
+      `  ${r.id}  ${r.status}${seq}  rule ${r.ruleId ?? "-"}  ${need}${r.breakGlass ? "  BREAK GLASS" : ""}`,
+    );
+    lines.push(`    requested by ${r.requester.name}  ${formatTimestamp(r.createdAt, now)}`);
+    if (r.justification) lines.push(`    justification: ${sanitize(r.justification)}`);
+    for (const v of r.votes) {
+      const reason = v.reason ? `: ${sanitize(v.reason)}` : "";
+      lines.push(
+        `    ${v.verdict === "approve" ? "approved" : "rejected"} by ${v.voter.name}${v.breakGlass ? " (break glass)" : ""}  ${formatTimestamp(v.at, now)}${reason}`,
+      );
+    }
+    if (r.status === "expired" || r.status === "cancelled") {
+      lines.push(
+        `    ${r.status}  ${formatTimestamp(r.decidedAt ?? r.expiresAt, now)}${r.decisionReason ? `: ${sanitize(r.decisionReason)}` : ""}`,
+      );
+    }
+    if (r.executedAt) {
+      const where =
+        r.executionSessionId && r.executionSessionId !== sessionId
+          ? ` in session ${r.executionSessionId}`
+          : "";
+      lines.push(`    ran${where}  ${formatTimestamp(r.executedAt, now)}`);
+    }
+  }
+  return lines.join("\n") + "\n";
 }
 
 /**
@@ -106,6 +146,9 @@ function problemLine(command: SessionCommand): string | undefined {
   if (command.decision !== "deny" && command.decision !== "review") return undefined;
   const ids = command.ruleIds ?? [];
   const rules = ids.length === 0 ? "" : ` (rule${ids.length > 1 ? "s" : ""} ${ids.join(", ")})`;
+  if (command.decision === "review" && command.reviewId) {
+    return `held for review ${command.reviewId}${rules}`;
+  }
   const verb = command.decision === "review" ? "needs approval" : "denied";
   const reasons = command.reasons?.length ? `: ${command.reasons.join("; ")}` : "";
   return rules === "" && reasons === "" ? undefined : `${verb}${rules}${reasons}`;
