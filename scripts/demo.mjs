@@ -96,10 +96,11 @@ async function prepareDatabases(state) {
   });
   await withClient(pgUrlFor(targetDb), async (c) => {
     await c.query(readFileSync(path.join(root, "deploy/demo/seed.sql"), "utf8"));
-    await c.query(`GRANT USAGE ON SCHEMA public TO "${targetUser}"`);
-    await c.query(
-      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${targetUser}"`,
-    );
+    // The demo role owns the tables and may create in public: what stops it from dropping
+    // them is Airlock's policy, and approved DDL (DROP INDEX in the tour) really runs.
+    await c.query(`GRANT USAGE, CREATE ON SCHEMA public TO "${targetUser}"`);
+    await c.query(`ALTER TABLE customers OWNER TO "${targetUser}"`);
+    await c.query(`ALTER TABLE orders OWNER TO "${targetUser}"`);
   });
   say(`demo target ready: database ${targetDb} (customers, orders)`);
 }
@@ -227,6 +228,9 @@ async function applyDemoPolicy(state) {
   const text = readFileSync(path.join(root, "deploy/demo/policy.yaml"), "utf8");
   const res = await api(state, "PUT", "/policies/demo-engineers", text, "application/yaml");
   if (res.status !== 200) throw new Error(`applying the demo policy: ${JSON.stringify(res.json)}`);
+  const elevation = readFileSync(path.join(root, "deploy/demo/elevation.yaml"), "utf8");
+  const el = await api(state, "PUT", "/policies/demo-bulk-delete", elevation, "application/yaml");
+  if (el.status !== 200) throw new Error(`applying the demo elevation: ${JSON.stringify(el.json)}`);
   return res.json.version;
 }
 
@@ -289,6 +293,7 @@ async function main() {
   say(`connection demo registered (postgres ${targetDb} via demo-connector)`);
   const version = await applyDemoPolicy(state);
   say(`policy demo applied (version ${version}): demo-engineers from deploy/demo/policy.yaml`);
+  say("elevation role bulk-delete offered: demo-bulk-delete from deploy/demo/elevation.yaml");
 
   await ensureApprover(state);
   say("approver dana (group dba) ready");
