@@ -14,7 +14,8 @@ import type { GrantListQuery, GrantRequestBody, GrantView, ReviewView } from "./
 import { toGrantView } from "./approval.view";
 import { ApprovalEvents } from "./approval-events";
 import { type Actor, ApprovalsRepository, type GrantRecord, SYSTEM } from "./approvals.repository";
-import { formatMs, ReviewsService } from "./reviews.service";
+import { formatDuration } from "./format-duration";
+import { ReviewsService } from "./reviews.service";
 
 export interface Elevations {
   roles: string[];
@@ -67,7 +68,7 @@ export class GrantsService {
     }
     if (body.durationSeconds * 1000 > role.maxDurationMs) {
       throw new InvalidInput(
-        `durationSeconds: role "${role.role}" lasts at most ${formatMs(role.maxDurationMs)}; ask for less`,
+        `durationSeconds: role "${role.role}" lasts at most ${formatDuration(role.maxDurationMs)}; ask for less`,
         "durationSeconds",
       );
     }

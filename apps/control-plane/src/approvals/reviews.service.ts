@@ -20,6 +20,7 @@ import type {
 } from "./approval.schemas";
 import { toAuditEventView, toReviewView } from "./approval.view";
 import { ApprovalEvents } from "./approval-events";
+import { formatDuration } from "./format-duration";
 import {
   type Actor,
   ApprovalsRepository,
@@ -331,7 +332,7 @@ export class ReviewsService {
       const locked = await this.repo.lock(id, tx);
       if (locked === null || locked.status !== "pending" || locked.expiresAt > now) return null;
       const approvals = locked.votes.filter((v) => v.verdict === "approve").length;
-      const reason = `no decision within ${formatMs(locked.expiresAt.getTime() - locked.createdAt.getTime())} (${approvals} of ${locked.minApprovals} approvals)`;
+      const reason = `no decision within ${formatDuration(locked.expiresAt.getTime() - locked.createdAt.getTime())} (${approvals} of ${locked.minApprovals} approvals)`;
       await this.repo.finish(locked, ["pending"], "expired", { userId: null, reason }, now, tx);
       await this.repo.audit(
         {
@@ -565,14 +566,4 @@ export class ReviewsService {
         this.logger.warn({ err, reviewId: review.id }, "notification failed"),
       );
   }
-}
-
-/** "30m", "1h30m", "45s". */
-export function formatMs(ms: number): string {
-  let s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 || (h === 0 && m === 0) ? `${s}s` : ""}`;
 }

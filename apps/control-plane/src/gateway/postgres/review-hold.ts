@@ -10,6 +10,7 @@
 import { encodeErrorResponse, encodeNoticeResponse, SqlState } from "@airlock/pg-wire";
 import type { Logger } from "pino";
 import type { ApprovalsFacade, ReviewSummary } from "../../approvals/approvals.facade";
+import { formatDuration } from "../../approvals/format-duration";
 import { isDomainError } from "../../errors/grpc-status";
 import type { CommandRecord } from "../../recording/recording.types";
 import type { CommandDecision, SessionFacts } from "../decision";
@@ -288,13 +289,4 @@ function unrecorded(): Buffer {
     code: SqlState.systemError,
     message: "Airlock could not record this command, so it was not run",
   });
-}
-
-function formatDuration(ms: number): string {
-  let s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 || (h === 0 && m === 0) ? `${s}s` : ""}`;
 }
