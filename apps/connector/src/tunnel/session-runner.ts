@@ -231,6 +231,10 @@ export class SessionRunner {
         case "cancel":
           void target.cancel?.();
           break;
+        case "maskUpdate":
+        case "copyHint":
+          // Masking (docs/design/0007-masking.md) is wired in by the engine.
+          break;
         case undefined:
           return {
             by: "connector",

@@ -1,7 +1,7 @@
 // What other modules may use of connectors: find one by id or name, the gRPC
 // tunnel service, sending an instruction down a live control stream, and asking a
 // connector to open a session's data stream.
-import type { CloseCode, ControlInstruction, TargetSpec } from "@airlock/proto";
+import type { CloseCode, ControlInstruction, MaskConfig, TargetSpec } from "@airlock/proto";
 import { Injectable } from "@nestjs/common";
 import type { GrpcServiceBinding } from "../grpc/grpc-binding";
 import { ConnectorsService } from "./connectors.service";
@@ -17,6 +17,8 @@ export interface SessionRequest {
   /** Holds the decrypted credential: never log it. */
   target: TargetSpec;
   startupParameters: Record<string, string>;
+  /** The session's mask rules and hash key (secret): never log it. Undefined: no masking. */
+  mask?: MaskConfig | undefined;
 }
 
 export interface PendingSession {
@@ -79,6 +81,7 @@ export class ConnectorsFacade {
             attachToken: expectation.attachToken,
             target: request.target,
             startupParameters: request.startupParameters,
+            mask: request.mask,
           },
         },
       });

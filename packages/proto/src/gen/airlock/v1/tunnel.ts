@@ -92,11 +92,70 @@ export interface OpenSession {
    * connection. The engine passes them to the target in its own startup.
    */
   startupParameters: { [key: string]: string };
+  /**
+   * What to mask in the results of this session's commands (docs/design/0007-masking.md).
+   * Absent: nothing is masked.
+   */
+  mask: MaskConfig | undefined;
 }
 
 export interface OpenSession_StartupParametersEntry {
   key: string;
   value: string;
+}
+
+/**
+ * The mask rules in force for a session: the `mask:` sections of every policy that
+ * applies to its user on its connection, and the installation's hash key.
+ */
+export interface MaskConfig {
+  rules: MaskRule[];
+  /**
+   * Key of the `hash` strategy (HMAC-SHA256): the same per installation, so hashed
+   * values still join and group. Secret.
+   */
+  hashKey: Buffer;
+}
+
+export interface MaskRule {
+  /** Globs on `schema.table.column`, or a bare column name matching in any table. */
+  columns: string[];
+  /** Detector names (policy-core DETECTORS), applied to the content of text values. */
+  detect: string[];
+  /** "redact" | "partial" | "hash" | "null". */
+  strategy: string;
+}
+
+/**
+ * Which columns a COPY … TO STDOUT carries, so column rules apply to its rows. It names
+ * the COPY by position: the ReadyForQuery count (after startup) at which the target will
+ * send its CopyOutResponse, and the COPY's ordinal within that cycle (a multi-statement
+ * Query may hold several). A CopyOutResponse without a hint is masked by content only.
+ */
+export interface CopyHint {
+  readyIndex: number;
+  copyOrdinal: number;
+  /** The table as `schema.table`. */
+  table: string;
+  /** The COPY's column list; empty: every column of the table, in order. */
+  columns: string[];
+}
+
+/**
+ * What the connector masked in one command's result, sent just before the frame that
+ * carries the command's CommandComplete (or ErrorResponse, or CopyDone).
+ */
+export interface MaskStats {
+  /**
+   * Values masked per entity: a detector's name in upper case ("EMAIL", "CREDIT_CARD"),
+   * or "COLUMN" for a column rule.
+   */
+  counts: { [key: string]: number };
+}
+
+export interface MaskStats_CountsEntry {
+  key: string;
+  value: number;
 }
 
 export interface TargetSpec {
@@ -159,7 +218,9 @@ export interface ConnectorSessionFrame {
     | { $case: "opened"; value: TargetOpened } //
     /** Bytes from the target, toward the client. */
     | { $case: "data"; value: Chunk }
-    | { $case: "close"; value: SessionClose }
+    | { $case: "close"; value: SessionClose } //
+    /** Masking counts of the command whose completion follows (docs/design/0007-masking.md). */
+    | { $case: "maskStats"; value: MaskStats }
     | undefined;
 }
 
@@ -183,7 +244,14 @@ export interface GatewaySessionFrame {
      * Cancel whatever the target is running for this session (Postgres: a
      * CancelRequest with the real backend key, which only the connector knows).
      */
-    | { $case: "cancel"; value: CancelTarget }
+    | { $case: "cancel"; value: CancelTarget } //
+    /**
+     * New mask rules (the policies or the user's elevations changed): they apply to the
+     * results of commands forwarded after this frame.
+     */
+    | { $case: "maskUpdate"; value: MaskConfig } //
+    /** Columns of a COPY … TO STDOUT about to be forwarded. */
+    | { $case: "copyHint"; value: CopyHint }
     | undefined;
 }
 
@@ -1145,7 +1213,13 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
 };
 
 function createBaseOpenSession(): OpenSession {
-  return { sessionId: "", attachToken: "", target: undefined, startupParameters: {} };
+  return {
+    sessionId: "",
+    attachToken: "",
+    target: undefined,
+    startupParameters: {},
+    mask: undefined,
+  };
 }
 
 export const OpenSession: MessageFns<OpenSession> = {
@@ -1167,6 +1241,9 @@ export const OpenSession: MessageFns<OpenSession> = {
         ).join();
       },
     );
+    if (message.mask !== undefined) {
+      MaskConfig.encode(message.mask, writer.uint32(42).fork()).join();
+    }
     return writer;
   },
 
@@ -1216,6 +1293,14 @@ export const OpenSession: MessageFns<OpenSession> = {
             if (entry4.value !== undefined) {
               message.startupParameters[entry4.key] = entry4.value;
             }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mask = MaskConfig.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1270,6 +1355,7 @@ export const OpenSession: MessageFns<OpenSession> = {
               {},
             )
           : {},
+      mask: isSet(object.mask) ? MaskConfig.fromJSON(object.mask) : undefined,
     };
   },
 
@@ -1293,6 +1379,9 @@ export const OpenSession: MessageFns<OpenSession> = {
         });
       }
     }
+    if (message.mask !== undefined) {
+      obj.mask = MaskConfig.toJSON(message.mask);
+    }
     return obj;
   },
 
@@ -1315,6 +1404,10 @@ export const OpenSession: MessageFns<OpenSession> = {
       }
       return acc;
     }, {});
+    message.mask =
+      object.mask !== undefined && object.mask !== null
+        ? MaskConfig.fromPartial(object.mask)
+        : undefined;
     return message;
   },
 };
@@ -1407,6 +1500,515 @@ export const OpenSession_StartupParametersEntry: MessageFns<OpenSession_StartupP
     const message = createBaseOpenSession_StartupParametersEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseMaskConfig(): MaskConfig {
+  return { rules: [], hashKey: Buffer.alloc(0) };
+}
+
+export const MaskConfig: MessageFns<MaskConfig> = {
+  encode(message: MaskConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rules) {
+      MaskRule.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hashKey.length !== 0) {
+      writer.uint32(18).bytes(message.hashKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaskConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaskConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rules.push(MaskRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hashKey = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaskConfig {
+    return {
+      rules: globalThis.Array.isArray(object?.rules)
+        ? object.rules.map((e: any) => MaskRule.fromJSON(e))
+        : [],
+      hashKey: isSet(object.hashKey)
+        ? Buffer.from(bytesFromBase64(object.hashKey))
+        : isSet(object.hash_key)
+          ? Buffer.from(bytesFromBase64(object.hash_key))
+          : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: MaskConfig): unknown {
+    const obj: any = {};
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => MaskRule.toJSON(e));
+    }
+    if (message.hashKey.length !== 0) {
+      obj.hashKey = base64FromBytes(message.hashKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MaskConfig>, I>>(base?: I): MaskConfig {
+    return MaskConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MaskConfig>, I>>(object: I): MaskConfig {
+    const message = createBaseMaskConfig();
+    message.rules = object.rules?.map((e) => MaskRule.fromPartial(e)) || [];
+    message.hashKey = object.hashKey ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseMaskRule(): MaskRule {
+  return { columns: [], detect: [], strategy: "" };
+}
+
+export const MaskRule: MessageFns<MaskRule> = {
+  encode(message: MaskRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.columns) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.detect) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.strategy !== "") {
+      writer.uint32(26).string(message.strategy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaskRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaskRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.detect.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.strategy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaskRule {
+    return {
+      columns: globalThis.Array.isArray(object?.columns)
+        ? object.columns.map((e: any) => globalThis.String(e))
+        : [],
+      detect: globalThis.Array.isArray(object?.detect)
+        ? object.detect.map((e: any) => globalThis.String(e))
+        : [],
+      strategy: isSet(object.strategy) ? globalThis.String(object.strategy) : "",
+    };
+  },
+
+  toJSON(message: MaskRule): unknown {
+    const obj: any = {};
+    if (message.columns?.length) {
+      obj.columns = message.columns;
+    }
+    if (message.detect?.length) {
+      obj.detect = message.detect;
+    }
+    if (message.strategy !== "") {
+      obj.strategy = message.strategy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MaskRule>, I>>(base?: I): MaskRule {
+    return MaskRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MaskRule>, I>>(object: I): MaskRule {
+    const message = createBaseMaskRule();
+    message.columns = object.columns?.map((e) => e) || [];
+    message.detect = object.detect?.map((e) => e) || [];
+    message.strategy = object.strategy ?? "";
+    return message;
+  },
+};
+
+function createBaseCopyHint(): CopyHint {
+  return { readyIndex: 0, copyOrdinal: 0, table: "", columns: [] };
+}
+
+export const CopyHint: MessageFns<CopyHint> = {
+  encode(message: CopyHint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.readyIndex !== 0) {
+      writer.uint32(8).uint64(message.readyIndex);
+    }
+    if (message.copyOrdinal !== 0) {
+      writer.uint32(16).uint32(message.copyOrdinal);
+    }
+    if (message.table !== "") {
+      writer.uint32(26).string(message.table);
+    }
+    for (const v of message.columns) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CopyHint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCopyHint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.readyIndex = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.copyOrdinal = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.table = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CopyHint {
+    return {
+      readyIndex: isSet(object.readyIndex)
+        ? globalThis.Number(object.readyIndex)
+        : isSet(object.ready_index)
+          ? globalThis.Number(object.ready_index)
+          : 0,
+      copyOrdinal: isSet(object.copyOrdinal)
+        ? globalThis.Number(object.copyOrdinal)
+        : isSet(object.copy_ordinal)
+          ? globalThis.Number(object.copy_ordinal)
+          : 0,
+      table: isSet(object.table) ? globalThis.String(object.table) : "",
+      columns: globalThis.Array.isArray(object?.columns)
+        ? object.columns.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CopyHint): unknown {
+    const obj: any = {};
+    if (message.readyIndex !== 0) {
+      obj.readyIndex = Math.round(message.readyIndex);
+    }
+    if (message.copyOrdinal !== 0) {
+      obj.copyOrdinal = Math.round(message.copyOrdinal);
+    }
+    if (message.table !== "") {
+      obj.table = message.table;
+    }
+    if (message.columns?.length) {
+      obj.columns = message.columns;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CopyHint>, I>>(base?: I): CopyHint {
+    return CopyHint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CopyHint>, I>>(object: I): CopyHint {
+    const message = createBaseCopyHint();
+    message.readyIndex = object.readyIndex ?? 0;
+    message.copyOrdinal = object.copyOrdinal ?? 0;
+    message.table = object.table ?? "";
+    message.columns = object.columns?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMaskStats(): MaskStats {
+  return { counts: {} };
+}
+
+export const MaskStats: MessageFns<MaskStats> = {
+  encode(message: MaskStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.counts).forEach(([key, value]: [string, number]) => {
+      MaskStats_CountsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaskStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaskStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = MaskStats_CountsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.counts[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaskStats {
+    return {
+      counts: isObject(object.counts)
+        ? (globalThis.Object.entries(object.counts) as [string, any][]).reduce(
+            (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.Number(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+        : {},
+    };
+  },
+
+  toJSON(message: MaskStats): unknown {
+    const obj: any = {};
+    if (message.counts) {
+      const entries = globalThis.Object.entries(message.counts) as [string, number][];
+      if (entries.length > 0) {
+        obj.counts = {};
+        entries.forEach(([k, v]) => {
+          obj.counts[k] = Math.round(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MaskStats>, I>>(base?: I): MaskStats {
+    return MaskStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MaskStats>, I>>(object: I): MaskStats {
+    const message = createBaseMaskStats();
+    message.counts = (globalThis.Object.entries(object.counts ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseMaskStats_CountsEntry(): MaskStats_CountsEntry {
+  return { key: "", value: 0 };
+}
+
+export const MaskStats_CountsEntry: MessageFns<MaskStats_CountsEntry> = {
+  encode(message: MaskStats_CountsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaskStats_CountsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaskStats_CountsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaskStats_CountsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: MaskStats_CountsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MaskStats_CountsEntry>, I>>(base?: I): MaskStats_CountsEntry {
+    return MaskStats_CountsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MaskStats_CountsEntry>, I>>(
+    object: I,
+  ): MaskStats_CountsEntry {
+    const message = createBaseMaskStats_CountsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };
@@ -2080,6 +2682,9 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
       case "close":
         SessionClose.encode(message.frame.value, writer.uint32(34).fork()).join();
         break;
+      case "maskStats":
+        MaskStats.encode(message.frame.value, writer.uint32(42).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2135,6 +2740,17 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
             message.frame = { $case: "close", value: SessionClose.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.frame = {
+              $case: "maskStats",
+              value: MaskStats.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2157,7 +2773,11 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
             ? { $case: "data", value: Chunk.fromJSON(object.data) }
             : isSet(object.close)
               ? { $case: "close", value: SessionClose.fromJSON(object.close) }
-              : undefined,
+              : isSet(object.maskStats)
+                ? { $case: "maskStats", value: MaskStats.fromJSON(object.maskStats) }
+                : isSet(object.mask_stats)
+                  ? { $case: "maskStats", value: MaskStats.fromJSON(object.mask_stats) }
+                  : undefined,
     };
   },
 
@@ -2171,6 +2791,8 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
       obj.data = Chunk.toJSON(message.frame.value);
     } else if (message.frame?.$case === "close") {
       obj.close = SessionClose.toJSON(message.frame.value);
+    } else if (message.frame?.$case === "maskStats") {
+      obj.maskStats = MaskStats.toJSON(message.frame.value);
     }
     return obj;
   },
@@ -2204,6 +2826,12 @@ export const ConnectorSessionFrame: MessageFns<ConnectorSessionFrame> = {
       case "close": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
           message.frame = { $case: "close", value: SessionClose.fromPartial(object.frame.value) };
+        }
+        break;
+      }
+      case "maskStats": {
+        if (object.frame?.value !== undefined && object.frame?.value !== null) {
+          message.frame = { $case: "maskStats", value: MaskStats.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -2394,6 +3022,12 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
       case "cancel":
         CancelTarget.encode(message.frame.value, writer.uint32(26).fork()).join();
         break;
+      case "maskUpdate":
+        MaskConfig.encode(message.frame.value, writer.uint32(34).fork()).join();
+        break;
+      case "copyHint":
+        CopyHint.encode(message.frame.value, writer.uint32(42).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2438,6 +3072,25 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
             };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.frame = {
+              $case: "maskUpdate",
+              value: MaskConfig.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.frame = { $case: "copyHint", value: CopyHint.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2458,7 +3111,15 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
           ? { $case: "close", value: SessionClose.fromJSON(object.close) }
           : isSet(object.cancel)
             ? { $case: "cancel", value: CancelTarget.fromJSON(object.cancel) }
-            : undefined,
+            : isSet(object.maskUpdate)
+              ? { $case: "maskUpdate", value: MaskConfig.fromJSON(object.maskUpdate) }
+              : isSet(object.mask_update)
+                ? { $case: "maskUpdate", value: MaskConfig.fromJSON(object.mask_update) }
+                : isSet(object.copyHint)
+                  ? { $case: "copyHint", value: CopyHint.fromJSON(object.copyHint) }
+                  : isSet(object.copy_hint)
+                    ? { $case: "copyHint", value: CopyHint.fromJSON(object.copy_hint) }
+                    : undefined,
     };
   },
 
@@ -2470,6 +3131,10 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
       obj.close = SessionClose.toJSON(message.frame.value);
     } else if (message.frame?.$case === "cancel") {
       obj.cancel = CancelTarget.toJSON(message.frame.value);
+    } else if (message.frame?.$case === "maskUpdate") {
+      obj.maskUpdate = MaskConfig.toJSON(message.frame.value);
+    } else if (message.frame?.$case === "copyHint") {
+      obj.copyHint = CopyHint.toJSON(message.frame.value);
     }
     return obj;
   },
@@ -2497,6 +3162,21 @@ export const GatewaySessionFrame: MessageFns<GatewaySessionFrame> = {
       case "cancel": {
         if (object.frame?.value !== undefined && object.frame?.value !== null) {
           message.frame = { $case: "cancel", value: CancelTarget.fromPartial(object.frame.value) };
+        }
+        break;
+      }
+      case "maskUpdate": {
+        if (object.frame?.value !== undefined && object.frame?.value !== null) {
+          message.frame = {
+            $case: "maskUpdate",
+            value: MaskConfig.fromPartial(object.frame.value),
+          };
+        }
+        break;
+      }
+      case "copyHint": {
+        if (object.frame?.value !== undefined && object.frame?.value !== null) {
+          message.frame = { $case: "copyHint", value: CopyHint.fromPartial(object.frame.value) };
         }
         break;
       }
@@ -2650,6 +3330,14 @@ export const ConnectorTunnelClient = makeGenericClientConstructor(
   service: typeof ConnectorTunnelService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
