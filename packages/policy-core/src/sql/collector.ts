@@ -1,3 +1,4 @@
+import type { CopyFacts } from "./facts";
 import type { StatementKind } from "./kinds";
 import { DML_KINDS } from "./classify";
 import { DEFAULT_SEARCH_PATH, relationCandidates, splitIdentifierList } from "./names";
@@ -104,7 +105,7 @@ export class Collector {
   readonly nestedKinds = new Set<StatementKind>();
   readonly opaqueReasons: string[] = [];
   withoutWhere = false;
-  copy: { direction: "to" | "from"; program?: string; file?: string; stdio: boolean } | undefined;
+  copy: CopyFacts | undefined;
   setSearchPath: string[] | undefined;
   /** A fact was read from a literal value, which the normalised text does not carry. */
   literalDependent = false;
@@ -319,16 +320,30 @@ export class Collector {
     const filename = typeof body.filename === "string" ? body.filename : undefined;
     const isFrom = body.is_from === true;
     if (!this.planOnly) {
+      const relation = isObject(body.relation) ? this.copyRelation(body.relation) : undefined;
+      const columns = Array.isArray(body.attlist)
+        ? body.attlist.map((c) => (isObject(c) && isObject(c.String) ? str(c.String.sval) : ""))
+        : [];
       this.copy = {
         direction: isFrom ? "from" : "to",
         ...(filename !== undefined && body.is_program === true ? { program: filename } : {}),
         ...(filename !== undefined && body.is_program !== true ? { file: filename } : {}),
         stdio: filename === undefined,
+        ...(relation === undefined ? {} : { relation }),
+        ...(columns.length === 0 ? {} : { columns }),
+        binary: copyFormat(body.options) === "binary",
       };
     }
     if (isObject(body.relation)) this.addRelation(body.relation, { ...ctx, write: isFrom });
     const { relation: _relation, ...rest } = body;
     this.visitBody("CopyStmt", rest, ctx, depth);
+  }
+
+  /** The relation a COPY names: the schemas it may resolve to, as addRelation lists them. */
+  private copyRelation(rangeVar: Body): string[] {
+    const name = str(rangeVar.relname);
+    if (typeof rangeVar.schemaname === "string") return [`${rangeVar.schemaname}.${name}`];
+    return relationCandidates(name, this.searchPath);
   }
 
   private funcCall(body: Body, ctx: Context, depth: number): void {
@@ -467,4 +482,16 @@ function isObject(value: unknown): value is Body {
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
+}
+
+/** COPY's FORMAT option (lowercased), if given. */
+function copyFormat(options: unknown): string | undefined {
+  if (!Array.isArray(options)) return undefined;
+  for (const option of options) {
+    const def = isObject(option) && isObject(option.DefElem) ? option.DefElem : undefined;
+    if (def === undefined || def.defname !== "format") continue;
+    const arg = def.arg;
+    if (isObject(arg) && isObject(arg.String)) return str(arg.String.sval).toLowerCase();
+  }
+  return undefined;
 }

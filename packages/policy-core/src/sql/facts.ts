@@ -23,7 +23,7 @@ export interface StatementFacts {
   /** An UPDATE or DELETE (anywhere, CTEs included) without a WHERE, or with a WHERE naming no column. */
   withoutWhere: boolean;
   /** COPY details; `program` and `file` as written. */
-  copy?: { direction: "to" | "from"; program?: string; file?: string; stdio: boolean };
+  copy?: CopyFacts;
   /** True when policy cannot see what the statement will do (DO, EXECUTE, function bodies, unparseable). */
   opaque: boolean;
   /** Why the statement is opaque, for the deny reason. */
@@ -43,6 +43,21 @@ export interface StatementFacts {
   setSearchPath?: string[];
   /** This statement's text, as sent. */
   text: string;
+}
+
+/** What a COPY statement moves, and where. */
+export interface CopyFacts {
+  direction: "to" | "from";
+  program?: string;
+  file?: string;
+  /** TO STDOUT / FROM STDIN. */
+  stdio: boolean;
+  /** `COPY table …`: the schemas the table may resolve to (absent for `COPY (query)`). */
+  relation?: string[];
+  /** The column list as written (lowercased unless quoted); absent: every column. */
+  columns?: string[];
+  /** FORMAT binary. */
+  binary: boolean;
 }
 
 /** Facts about one query string (one or more statements). */
