@@ -51,6 +51,9 @@ const badValues: Array<[variable: string, value: string, secret: string]> = [
   ["AIRLOCK_WEBHOOK_BACKOFF_MS", "5", "5"],
   ["AIRLOCK_WEBHOOK_BACKOFF_MS", "soon-MARKER12", "soon-MARKER12"],
   ["AIRLOCK_WEBHOOK_ATTEMPTS", "21", "21"],
+  ["AIRLOCK_RECORD_ROWS", "-3", "-3"],
+  ["AIRLOCK_RECORD_BYTES", "lots-MARKER14", "lots-MARKER14"],
+  ["AIRLOCK_MASK_VERIFY", "maybe-MARKER15", "maybe-MARKER15"],
   ["AIRLOCK_WEBHOOK_ATTEMPTS", "many-MARKER13", "many-MARKER13"],
 ];
 

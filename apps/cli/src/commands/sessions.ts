@@ -19,6 +19,7 @@ interface ListOptions {
 
 interface ShowOptions {
   full?: boolean;
+  rows?: number;
 }
 
 /** Upper bound on pages for --all, so a server that repeats a cursor cannot loop forever. */
@@ -78,6 +79,18 @@ Examples:
     .description("show one session and every command it ran, in order")
     .argument("<id>", "session id (see: airlock sessions list)")
     .option("--full", "print each SQL in full instead of cutting it to the terminal's width")
+    .option(
+      "--rows <n>",
+      "recorded (masked) result rows to show under each command; 0 hides them",
+      (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > 10_000) {
+          throw new InvalidArgumentError("must be a whole number from 0 to 10000");
+        }
+        return n;
+      },
+      3,
+    )
     .addOption(outputOption())
     .action(async (id: string, options: ShowOptions, cmd: Command) => {
       const { api } = connect(ctx, commonOptions(cmd).profile);
@@ -86,6 +99,7 @@ Examples:
         sessionDetails(session, ctx.now(), {
           width: ctx.term.columns,
           full: options.full === true,
+          rows: options.rows ?? 3,
         }),
       );
     });

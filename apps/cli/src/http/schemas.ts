@@ -207,6 +207,15 @@ export const SessionCommandSchema = z.looseObject({
   copyDirection: z.string().nullish(),
   copyBytes: z.number().nullish(),
   reviewId: z.string().nullish(),
+  maskCounts: z.record(z.string(), z.number()).nullish(),
+  resultSample: z
+    .looseObject({
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.unknown())),
+      copyLines: z.array(z.string()).optional(),
+      truncated: z.boolean(),
+    })
+    .nullish(),
 });
 export type SessionCommand = z.infer<typeof SessionCommandSchema>;
 

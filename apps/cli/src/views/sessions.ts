@@ -25,6 +25,8 @@ export interface CommandViewOptions {
   readonly width: number | undefined;
   /** --full: never cut. */
   readonly full: boolean;
+  /** --rows N: recorded result rows shown under each command (default 3; 0: none). */
+  readonly rows?: number;
 }
 
 /** `sessions show`: the session's header, then its commands in order. */
@@ -117,8 +119,47 @@ export function commandTable(
     lines.push(`${row}${fit(sanitize(commandLine(command)), room)}`);
     const problem = problemLine(command);
     if (problem !== undefined) lines.push(`${" ".repeat(sqlAt)}${fit(sanitize(problem), room)}`);
+    const masked = maskedLine(command);
+    if (masked !== undefined) lines.push(`${" ".repeat(sqlAt)}${masked}`);
+    for (const line of sampleLines(command, options.rows ?? 3)) {
+      lines.push(`${" ".repeat(sqlAt)}${fit(sanitize(line), room)}`);
+    }
   });
   return lines.join("\n") + "\n";
+}
+
+/** `masked: EMAIL 3, CREDIT_CARD 3` when the connector masked values of the result. */
+export function maskedLine(command: Pick<SessionCommand, "maskCounts">): string | undefined {
+  const counts = Object.entries(command.maskCounts ?? {}).filter(([, n]) => n > 0);
+  if (counts.length === 0) return undefined;
+  return `masked: ${counts.map(([entity, n]) => `${entity} ${n}`).join(", ")}`;
+}
+
+/** The first recorded rows of the (masked) result: `| a | b |` lines, then `… more`. */
+export function sampleLines(
+  command: Pick<SessionCommand, "resultSample">,
+  limit: number,
+): string[] {
+  const sample = command.resultSample;
+  if (sample == null || limit <= 0) return [];
+  const lines: string[] = [];
+  if (sample.copyLines !== undefined) {
+    for (const line of sample.copyLines.slice(0, limit))
+      lines.push(`> ${line.replace(/\t/g, " | ")}`);
+    if (sample.copyLines.length > limit || sample.truncated) lines.push("> …");
+    return lines;
+  }
+  if (sample.columns.length === 0) return [];
+  lines.push(`> ${sample.columns.join(" | ")}`);
+  for (const row of sample.rows.slice(0, limit)) lines.push(`> ${row.map(cellText).join(" | ")}`);
+  if (sample.rows.length > limit || sample.truncated) lines.push("> …");
+  return lines;
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
 }
 
 /** The SQL on one line (whitespace runs collapsed) with its bound parameters, if any. */

@@ -142,6 +142,23 @@ export const envSchema = z.object({
       .min(10, { error: "must be a whole number of milliseconds from 10 to 600000" })
       .max(600_000, { error: "must be a whole number of milliseconds from 10 to 600000" }),
   ).transform((v) => v ?? 2000),
+  AIRLOCK_RECORD_ROWS: optional(
+    z.coerce
+      .number({ error: "must be a whole number of rows from 0 to 100000" })
+      .int({ error: "must be a whole number of rows from 0 to 100000" })
+      .min(0, { error: "must be a whole number of rows from 0 to 100000" })
+      .max(100_000, { error: "must be a whole number of rows from 0 to 100000" }),
+  ).transform((v) => v ?? 100),
+  AIRLOCK_RECORD_BYTES: optional(
+    z.coerce
+      .number({ error: "must be a whole number of bytes from 0 to 16777216" })
+      .int({ error: "must be a whole number of bytes from 0 to 16777216" })
+      .min(0, { error: "must be a whole number of bytes from 0 to 16777216" })
+      .max(16 * 1024 * 1024, { error: "must be a whole number of bytes from 0 to 16777216" }),
+  ).transform((v) => v ?? 65_536),
+  AIRLOCK_MASK_VERIFY: optional(
+    z.enum(["true", "false"], { error: 'must be "true" or "false"' }),
+  ).transform((v) => v !== "false"),
   AIRLOCK_WEBHOOK_ATTEMPTS: optional(
     z.coerce
       .number({ error: "must be a whole number from 1 to 20" })

@@ -52,6 +52,13 @@ export interface AppConfig {
    * notifications; default http://<AIRLOCK_HTTP_HOST>:<AIRLOCK_HTTP_PORT>.
    */
   publicUrl: string;
+  /** How much of each (masked) result is kept for replay (AIRLOCK_RECORD_ROWS / _BYTES). */
+  recordResults: { rows: number; bytes: number };
+  /**
+   * Re-check the connector's masking on the control plane (AIRLOCK_MASK_VERIFY, default
+   * true): clear high-confidence values are masked again and audited as violations.
+   */
+  maskVerify: boolean;
   webhooks: {
     /** First retry delay; doubles each attempt (AIRLOCK_WEBHOOK_BACKOFF_MS). */
     backoffMs: number;

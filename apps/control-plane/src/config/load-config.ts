@@ -123,6 +123,8 @@ function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
     publicUrl: (
       env.AIRLOCK_PUBLIC_URL ?? `http://${env.AIRLOCK_HTTP_HOST}:${env.AIRLOCK_HTTP_PORT}`
     ).replace(/\/+$/, ""),
+    recordResults: { rows: env.AIRLOCK_RECORD_ROWS, bytes: env.AIRLOCK_RECORD_BYTES },
+    maskVerify: env.AIRLOCK_MASK_VERIFY,
     webhooks: { backoffMs: env.AIRLOCK_WEBHOOK_BACKOFF_MS, attempts: env.AIRLOCK_WEBHOOK_ATTEMPTS },
   };
 }

@@ -3,6 +3,7 @@
 // write-ahead recording.
 import { Module } from "@nestjs/common";
 import { ApprovalsModule } from "../approvals/approvals.module";
+import { AuditModule } from "../audit/audit.module";
 import { ConnectionsModule } from "../connections/connections.module";
 import { ConnectorsModule } from "../connectors/connectors.module";
 import { IdentityModule } from "../identity/identity.module";
@@ -15,6 +16,7 @@ import { GatewayService } from "./gateway.service";
 @Module({
   imports: [
     ApprovalsModule,
+    AuditModule,
     ConnectorsModule,
     ConnectionsModule,
     IdentityModule,

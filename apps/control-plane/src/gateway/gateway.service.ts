@@ -6,7 +6,10 @@ import { CloseCode, type ClientOpen } from "@airlock/proto";
 import { FrontendParser, SqlState } from "@airlock/pg-wire";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { hkdfSync } from "node:crypto";
 import { ApprovalsFacade } from "../approvals/approvals.facade";
+import { AuditService } from "../audit/audit.service";
+import { PolicyDecisions } from "../policies/policy-decisions";
 import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { ConnectionsService } from "../connections/connections.service";
@@ -23,6 +26,8 @@ import { PostgresSession, type SessionRoute } from "./postgres/postgres-session"
 import { readStartup } from "./postgres/startup-phase";
 import { fatal } from "./session-ending";
 import { SessionElevations } from "./session-elevations";
+import { SessionMasking } from "./session-masking";
+import { MaskVerifier } from "./postgres/mask-verifier";
 
 /** How long the CLI has to send `open` after the call started. */
 export const OPEN_TIMEOUT_MS = 10_000;
@@ -47,8 +52,41 @@ export class GatewayService {
     private readonly cancelKeys: CancelKeys,
     private readonly decisions: DecisionPoint,
     private readonly approvals: ApprovalsFacade,
+    private readonly policies: PolicyDecisions,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "gateway" });
+    // HMAC key of the `hash` mask strategy: per installation, from the master key.
+    this.maskHashKey = Buffer.from(
+      hkdfSync("sha256", config.masterKey, Buffer.alloc(0), "airlock-mask-hash-v1", 32),
+    );
+  }
+
+  private readonly maskHashKey: Buffer;
+
+  /** The connector sent a clear value that its rules mask: audited (never the value). */
+  private violation(
+    sessionId: string | null,
+    route: SessionRoute,
+    principal: Principal,
+    counts: Record<string, number>,
+  ): void {
+    this.logger.error(
+      { sessionId, connector: route.connector.name, counts },
+      "masking violation: the connector sent clear values that the rules mask; masked here",
+    );
+    void this.audit
+      .record({
+        code: "connector.masking_violation",
+        outcome: "masked",
+        actorId: principal.userId,
+        actorName: principal.userName,
+        actorKind: principal.kind,
+        sessionId,
+        connectionName: route.connection.name,
+        data: { connector: route.connector.name, connectorId: route.connector.id, counts },
+      })
+      .catch(() => undefined);
   }
 
   /** Serves one authenticated ClientGateway.Connect call to its end; never rejects. */
@@ -151,8 +189,20 @@ export class GatewayService {
         open.justification.trim() === "" ? null : open.justification.trim().slice(0, 1000),
       reviewId: open.reviewId === "" ? null : open.reviewId.slice(0, 64),
     };
-    return new PostgresSession(
+    const masking = new SessionMasking(this.policies, facts, this.maskHashKey);
+    // The verifier reports violations with the session's id, known once it exists.
+    let session: PostgresSession | undefined;
+    const verifier = this.config.maskVerify
+      ? new MaskVerifier(
+          () => masking.current,
+          (counts) => this.violation(session?.id ?? null, route, principal, counts),
+        )
+      : undefined;
+    session = new PostgresSession(
       {
+        masking,
+        verifier,
+        sampleLimits: this.config.recordResults,
         connectors: this.connectors,
         connections: this.connections,
         recording: this.recording,
@@ -172,6 +222,7 @@ export class GatewayService {
         clientAddress: open.clientAddress === "" ? client.peer : open.clientAddress,
       },
     );
+    return session;
   }
 
   private async readOpen(client: ClientStream): Promise<ClientOpen | undefined> {

@@ -24,6 +24,11 @@ export class TargetStream {
     return sendChunked(this.call, bytes, dataFrame);
   }
 
+  /** A control frame (mask update, COPY hint), in order with the data frames. */
+  sendFrame(frame: GatewaySessionFrame): void {
+    void writeMessage(this.call, frame)?.catch(() => undefined);
+  }
+
   /** Asks the connector to cancel what the target is running for this session. */
   sendCancel(): void {
     void writeMessage(this.call, { frame: { $case: "cancel", value: {} } })?.catch(() => undefined);

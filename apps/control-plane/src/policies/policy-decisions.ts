@@ -14,7 +14,9 @@ import {
   evaluate,
   inspectSql,
   loadSqlParser,
+  type MaskRule,
   type PolicyDocument,
+  sessionMaskRules,
   type SqlFacts,
   type Subject,
 } from "@airlock/policy-core";
@@ -104,6 +106,14 @@ export class PolicyDecisions implements OnModuleInit, OnApplicationShutdown {
       this.logger.error({ err }, "policy evaluation failed; command denied");
       return refused(sql, "the policy engine could not evaluate this command");
     }
+  }
+
+  /**
+   * The mask rules in force for a subject on a connection: every applicable policy's
+   * `mask:` rules (docs/design/0007-masking.md).
+   */
+  maskRules(subject: Subject, connection: ConnectionRef): MaskRule[] {
+    return sessionMaskRules(this.current().policies, subject, connection);
   }
 
   /** Loads the SQL parser and the policies, then polls for changes; safe to call twice. */

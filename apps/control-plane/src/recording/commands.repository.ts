@@ -37,11 +37,13 @@ const COMPLETE_COMMANDS = `
 UPDATE commands AS c
 SET status = u.status::"CommandStatus", completed_at = u.completed_at, duration_ms = u.duration_ms,
     row_count = u.row_count, command_tag = u.command_tag, error_code = u.error_code,
-    error_message = u.error_message, copy_direction = u.copy_direction, copy_bytes = u.copy_bytes
+    error_message = u.error_message, copy_direction = u.copy_direction, copy_bytes = u.copy_bytes,
+    mask_counts = u.mask_counts, result_sample = u.result_sample
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::float8[], $6::int8[],
-            $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[])
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::jsonb[],
+            $13::jsonb[])
   AS u(session_id, seq, status, completed_at, duration_ms, row_count, command_tag, error_code,
-       error_message, copy_direction, copy_bytes)
+       error_message, copy_direction, copy_bytes, mask_counts, result_sample)
 WHERE c.session_id = u.session_id AND c.seq = u.seq`;
 
 @Injectable()
@@ -135,6 +137,8 @@ export class CommandsRepository {
       errorMessages: new Array<string | null>(n),
       copyDirections: new Array<string | null>(n),
       copyBytes: new Array<number | null>(n),
+      maskCounts: new Array<string | null>(n),
+      samples: new Array<string | null>(n),
     };
     for (let i = 0; i < n; i++) {
       const row = rows[i] as CommandCompletion;
@@ -149,6 +153,11 @@ export class CommandsRepository {
       cols.errorMessages[i] = row.errorMessage;
       cols.copyDirections[i] = row.copyDirection;
       cols.copyBytes[i] = row.copyBytes;
+      cols.maskCounts[i] = row.maskCounts === null ? null : JSON.stringify(row.maskCounts);
+      cols.samples[i] =
+        row.resultSample === null || row.resultSample === undefined
+          ? null
+          : JSON.stringify(row.resultSample);
     }
     await this.completions.query({
       name: "airlock_complete_commands",
@@ -165,6 +174,8 @@ export class CommandsRepository {
         cols.errorMessages,
         cols.copyDirections,
         cols.copyBytes,
+        cols.maskCounts,
+        cols.samples,
       ],
     });
   }

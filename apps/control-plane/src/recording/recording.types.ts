@@ -41,6 +41,10 @@ export interface CommandCompletion {
   errorMessage: string | null;
   copyDirection: "in" | "out" | null;
   copyBytes: number | null;
+  /** Values the connector masked, per entity. */
+  maskCounts: Record<string, number> | null;
+  /** The first rows of the masked result (docs/design/0007-masking.md). */
+  resultSample: unknown;
 }
 
 export interface SessionStart {

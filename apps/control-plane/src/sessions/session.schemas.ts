@@ -124,6 +124,17 @@ export const CommandView = z.object({
   copyBytes: z.number().nullable(),
   /** The review that held this command (or that `exec --review` ran). */
   reviewId: z.string().nullable(),
+  /** Values the connector masked in the result, per entity ("EMAIL", "COLUMN", …). */
+  maskCounts: z.record(z.string(), z.number()).nullable(),
+  /** The first rows of the result as the client got them (masked), up to the recording cap. */
+  resultSample: z
+    .object({
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.unknown())),
+      copyLines: z.array(z.string()).optional(),
+      truncated: z.boolean(),
+    })
+    .nullable(),
 });
 export type CommandView = z.output<typeof CommandView>;
 

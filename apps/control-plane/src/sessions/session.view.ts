@@ -46,6 +46,8 @@ export function toCommandView(row: CommandRecord): CommandView {
     copyDirection: row.copyDirection,
     copyBytes: toNumber(row.copyBytes),
     reviewId: row.reviewId,
+    maskCounts: (row.maskCounts ?? null) as CommandView["maskCounts"],
+    resultSample: (row.resultSample ?? null) as CommandView["resultSample"],
   };
 }
 

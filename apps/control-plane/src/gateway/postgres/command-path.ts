@@ -39,6 +39,7 @@ import {
   type SqlContext,
 } from "../decision";
 import { refusalFields } from "../refusal";
+import type { CopyOut } from "../session-masking";
 import { clientQuit, protocolError, type SessionEnding } from "../session-ending";
 import { recordedParams } from "./bind-params";
 import { type PlannedExecute, PreparedStatements } from "./prepared-statements";
@@ -78,6 +79,8 @@ export interface CommandPathDeps {
   end(ending: SessionEnding): void;
   /** A recorded command that will never be forwarded because the session ended. */
   interrupted(command: TrackedCommand): void;
+  /** Just before a command's bytes go to the target: its COPY … TO STDOUT statements. */
+  beforeForward(copies: readonly CopyOut[]): void;
 }
 
 const UNRECORDED_MESSAGE = "Airlock could not record this command, so it was not run";
@@ -95,6 +98,10 @@ export class CommandPath {
   /** Messages of a batch were forwarded at Flush and its Sync has not been forwarded yet. */
   private openBatch = false;
   private nextSeq = 1;
+  /** ReadyForQuery-producing messages (Query, FunctionCall, Sync) forwarded so far. */
+  private cycles = 0;
+  /** COPY … TO STDOUT statements forwarded in the current cycle. */
+  private copiesInCycle = 0;
   private recording: Promise<void> | undefined;
   private readonly holds: ReviewHold;
 
@@ -275,8 +282,28 @@ export class CommandPath {
       command.effects = effects;
     }
     this.deps.tracker.expectQuery(command);
+    this.deps.beforeForward(this.copiesOf([decision]));
+    this.endCycle();
     await this.forward(raw);
     return true;
+  }
+
+  /** The COPY … TO STDOUT statements of commands about to be forwarded in this cycle. */
+  private copiesOf(decisions: readonly CommandDecision[]): CopyOut[] {
+    const copies: CopyOut[] = [];
+    for (const d of decisions) {
+      for (const s of d.statements) {
+        if (s.copy === undefined || s.copy.direction !== "to" || !s.copy.stdio) continue;
+        copies.push({ readyIndex: this.cycles, ordinal: this.copiesInCycle++, copy: s.copy });
+      }
+    }
+    return copies;
+  }
+
+  /** A Query, FunctionCall or Sync was forwarded: the target will end the cycle. */
+  private endCycle(): void {
+    this.cycles += 1;
+    this.copiesInCycle = 0;
   }
 
   private hold(m: FrontendMessage): void {
@@ -391,6 +418,8 @@ export class CommandPath {
     for (const command of commands) this.deps.tracker.expectExecute(command);
     if (sync) this.deps.tracker.expectSync();
     this.openBatch = !sync;
+    this.deps.beforeForward(this.copiesOf(decisions));
+    if (sync) this.endCycle();
     await this.forward(joinRaws(messages));
   }
 
@@ -410,6 +439,7 @@ export class CommandPath {
     if (this.openBatch) {
       this.openBatch = false;
       this.deps.tracker.expectSync();
+      this.endCycle();
       await this.forward(syncRaw);
       return;
     }

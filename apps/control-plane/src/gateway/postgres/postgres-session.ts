@@ -42,7 +42,10 @@ import {
   shuttingDown,
   targetClosed,
 } from "../session-ending";
+import type { SessionMasking } from "../session-masking";
 import { TargetStream } from "../target-stream";
+import type { MaskVerifier } from "./mask-verifier";
+import type { SampleLimits } from "./result-sample";
 import { CommandPath, type TrackedCommand } from "./command-path";
 import type { Outcome } from "./response-tracker";
 import { ResponseTracker } from "./response-tracker";
@@ -69,6 +72,12 @@ export interface PostgresSessionDeps {
   cancelKeys: CancelKeys;
   decisions: DecisionPoint;
   approvals: ApprovalsFacade;
+  /** The session's mask rules, updates and COPY hints (docs/design/0007-masking.md). */
+  masking: SessionMasking;
+  /** Re-checks the connector's masking (undefined when AIRLOCK_MASK_VERIFY=false). */
+  verifier: MaskVerifier | undefined;
+  /** How much of each result is recorded (0 rows: none). */
+  sampleLimits: SampleLimits;
   logger: Logger;
   openTimeoutMs: number;
 }
@@ -132,8 +141,9 @@ export class PostgresSession {
         resolve();
       };
     });
-    this.tracker = new ResponseTracker<TrackedCommand>((command, outcome) =>
-      this.completed(command, outcome),
+    this.tracker = new ResponseTracker<TrackedCommand>(
+      (command, outcome) => this.completed(command, outcome),
+      deps.sampleLimits,
     );
     const searchPath = startupSearchPath(startup.message.parameters);
     this.startupProblem = "problem" in searchPath ? searchPath.problem : undefined;
@@ -152,6 +162,8 @@ export class PostgresSession {
       whenSettled: () => this.whenSettled(),
       ending: () => this.ending !== undefined,
       end: (ending) => this.end(ending),
+      beforeForward: (copies) =>
+        this.deps.masking.beforeForward(copies, (frame) => this.target?.sendFrame(frame)),
       interrupted: (command) =>
         this.completed(command, {
           status: "interrupted",
@@ -161,6 +173,8 @@ export class PostgresSession {
           errorMessage: null,
           copyDirection: null,
           copyBytes: null,
+          maskCounts: null,
+          resultSample: null,
         }),
     });
     this.unsubscribe = deps.connectors.onConnectorGone((connectorId) => {
@@ -263,6 +277,7 @@ export class PostgresSession {
         sessionId: this.id,
         target,
         startupParameters: forwardedParameters(message.parameters),
+        mask: this.deps.masking.initial(),
       });
     } catch (err) {
       if (!isDomainError(err)) throw err;
@@ -415,6 +430,9 @@ export class PostgresSession {
         case "data":
           await this.fromTarget(frame.value.payload);
           break;
+        case "maskStats":
+          this.tracker.addMaskCounts(frame.value.counts);
+          break;
         case "close":
           this.end(
             this.phase === "startup"
@@ -450,6 +468,7 @@ export class PostgresSession {
     let out = payload;
     try {
       if (this.phase === "startup") out = this.relayStartup(payload);
+      else if (this.deps.verifier?.active === true) out = this.relayVerified(payload);
       else this.backend.parse(payload, this.observe);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -459,6 +478,20 @@ export class PostgresSession {
     const wait = this.toClient(out);
     if (wait !== undefined) await wait;
     this.releaseSettled();
+  }
+
+  /**
+   * With the verification pass on, only whole messages go on (a frame split across chunks
+   * waits for its end), each as the verifier lets it: unchanged, or masked again.
+   */
+  private relayVerified(payload: Buffer): Buffer {
+    const verifier = this.deps.verifier as MaskVerifier;
+    const parts: Buffer[] = [];
+    this.backend.parse(payload, (m) => {
+      this.observe(m);
+      parts.push(verifier.check(m) ?? m.raw);
+    });
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
   /** Awaited writes: a stream that closed while we waited ends the session, not the process. */
@@ -495,7 +528,12 @@ export class PostgresSession {
       if (m.type === "readyForQuery") this.becameReady();
     });
     // A frame begun after the startup's ReadyForQuery in this chunk: its head goes now.
-    if (this.phase === "ready" && this.backend.buffered > 0) {
+    // (With the verification pass, it goes whole with the next chunk instead.)
+    if (
+      this.phase === "ready" &&
+      this.backend.buffered > 0 &&
+      this.deps.verifier?.active !== true
+    ) {
       parts.push(payload.subarray(payload.length - this.backend.buffered));
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);

@@ -8,8 +8,9 @@
 //                                PortalSuspended or ErrorResponse
 //   Sync                         its ReadyForQuery ends the batch: Executes still
 //                                waiting were skipped by the server (after an error)
-import type { BackendMessage, TransactionStatus } from "@airlock/pg-wire";
+import { type BackendMessage, decodeDataRowValues, type TransactionStatus } from "@airlock/pg-wire";
 import { rowsFromTag } from "./command-tag";
+import { type ResultSample, SampleBuilder, type SampleLimits } from "./result-sample";
 
 export interface Outcome {
   status: "ok" | "error" | "skipped" | "interrupted";
@@ -19,6 +20,10 @@ export interface Outcome {
   errorMessage: string | null;
   copyDirection: "in" | "out" | null;
   copyBytes: number | null;
+  /** Values the connector masked, per entity; null when nothing was masked. */
+  maskCounts: Record<string, number> | null;
+  /** The first rows of the result (masked), when sampling is on. */
+  resultSample: ResultSample | null;
 }
 
 interface Entry<C> {
@@ -34,6 +39,8 @@ interface Entry<C> {
   copyDirection: "in" | "out" | null;
   copyBytes: number | null;
   copyActive: boolean;
+  maskCounts: Record<string, number> | null;
+  sample: SampleBuilder | undefined;
 }
 
 export class ResponseTracker<C> {
@@ -41,16 +48,28 @@ export class ResponseTracker<C> {
   private failedUntilSync = false;
   private status: TransactionStatus = "I";
 
-  constructor(private readonly onComplete: (command: C, outcome: Outcome) => void) {}
+  constructor(
+    private readonly onComplete: (command: C, outcome: Outcome) => void,
+    /** Keep the first rows of each result (undefined, or 0 rows: keep none). */
+    private readonly sampleLimits?: SampleLimits,
+  ) {}
 
   /** A simple Query (or FunctionCall) was forwarded. */
   expectQuery(command: C): void {
-    this.queue.push(entry("query", command));
+    this.queue.push(this.withSample(entry("query", command)));
   }
 
   /** An Execute was forwarded. */
   expectExecute(command: C): void {
-    this.queue.push(entry("execute", command));
+    this.queue.push(this.withSample(entry("execute", command)));
+  }
+
+  /** The connector's masking counts for the command whose completion comes next. */
+  addMaskCounts(counts: Readonly<Record<string, number>>): void {
+    const head = this.queue.find((e) => e.command !== undefined);
+    if (head === undefined) return;
+    const into = (head.maskCounts ??= {});
+    for (const [entity, n] of Object.entries(counts)) into[entity] = (into[entity] ?? 0) + n;
   }
 
   /** A Sync was forwarded. */
@@ -97,11 +116,18 @@ export class ResponseTracker<C> {
     const head = this.queue[0];
     switch (msg.type) {
       case "dataRow":
-        if (head !== undefined) head.statementRows++;
+        if (head !== undefined) {
+          head.statementRows++;
+          if (head.sample?.wants === true) head.sample.row(decodeDataRowValues(msg));
+        }
+        return;
+      case "rowDescription":
+        head?.sample?.describe(msg);
         return;
       case "commandComplete":
         if (head === undefined || head.kind === "sync") return;
         endStatement(head, msg.tag);
+        head.sample?.endResult();
         if (head.kind === "execute") this.complete("ok");
         return;
       case "emptyQueryResponse":
@@ -124,7 +150,12 @@ export class ResponseTracker<C> {
         startCopy(head, "out");
         return;
       case "copyData":
-        if (head?.copyActive) head.copyBytes = (head.copyBytes ?? 0) + msg.data.length;
+        if (head?.copyActive) {
+          head.copyBytes = (head.copyBytes ?? 0) + msg.data.length;
+          if (head.copyDirection === "out" && head.sample?.wants === true) {
+            head.sample.copyData(msg.data);
+          }
+        }
         return;
       case "copyDone":
         if (head !== undefined) head.copyActive = false;
@@ -195,7 +226,16 @@ export class ResponseTracker<C> {
       errorMessage: e.errorMessage,
       copyDirection: e.copyDirection,
       copyBytes: e.copyBytes,
+      maskCounts: e.maskCounts,
+      resultSample: e.sample?.build() ?? null,
     });
+  }
+
+  private withSample(e: Entry<C>): Entry<C> {
+    if (this.sampleLimits !== undefined && this.sampleLimits.rows > 0) {
+      e.sample = new SampleBuilder(this.sampleLimits);
+    }
+    return e;
   }
 }
 
@@ -212,6 +252,8 @@ function entry<C>(kind: Entry<C>["kind"], command: C | undefined): Entry<C> {
     copyDirection: null,
     copyBytes: null,
     copyActive: false,
+    maskCounts: null,
+    sample: undefined,
   };
 }
 
