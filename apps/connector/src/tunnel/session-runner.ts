@@ -5,6 +5,12 @@
 //
 // Whichever side ends first (target closes or fails, the control plane sends
 // `close` or ends the stream, the connector is told to stop) ends the other.
+//
+// Masking (docs/design/0007-masking.md): OpenSession.mask goes to the engine with
+// the open request; `mask_update` and `copy_hint` frames go to the target's
+// `control()` in stream order (after the data frames before them were written,
+// before the data frames after them); the output's `maskStats` items are sent as
+// `mask_stats` frames, in order with the data, with the same awaited writes.
 
 import type { ClientDuplexStream, Metadata, StatusObject } from "@grpc/grpc-js";
 import {
@@ -19,7 +25,7 @@ import {
 } from "@airlock/proto";
 import { assertNever } from "../assert-never";
 import type { ResolvedCredential } from "../credentials";
-import type { TargetConnection, TargetEngine } from "../engines/engine";
+import type { OutputItem, SessionControl, TargetConnection, TargetEngine } from "../engines/engine";
 import { SessionError } from "../engines/session-error";
 import type { Logger } from "../logger";
 import { isWritable, StreamClosedError, writeWithBackpressure } from "../streams";
@@ -129,6 +135,7 @@ export class SessionRunner {
       spec,
       credential,
       startupParameters: this.instruction.startupParameters,
+      mask: this.instruction.mask,
       signal: this.abort.signal,
       log: this.log,
     });
@@ -162,21 +169,14 @@ export class SessionRunner {
 
   /** Target -> control plane. Never throws. */
   private async targetToTunnel(target: TargetConnection, stream: SessionStream): Promise<Ending> {
-    const chunks = target.output[Symbol.asyncIterator]();
+    const items = target.output[Symbol.asyncIterator]();
     for (;;) {
-      let next: IteratorResult<Buffer>;
+      let next: IteratorResult<OutputItem>;
       try {
-        next = await chunks.next();
+        next = await items.next();
       } catch (err) {
         if (this.closing) return { by: "connector", sendClose: false };
-        return {
-          by: "target",
-          close: {
-            code: CloseCode.CLOSE_CODE_UNAVAILABLE,
-            reason: `the target connection failed (${errorCode(err)})`,
-          },
-          sendClose: true,
-        };
+        return this.targetFailed(err);
       }
       if (next.done) {
         return {
@@ -185,15 +185,50 @@ export class SessionRunner {
           sendClose: true,
         };
       }
-      this.bytesFromTarget += next.value.length;
       try {
-        await writeWithBackpressure(
-          stream,
-          frame({ $case: "data", value: { payload: next.value } }),
-        );
+        await writeWithBackpressure(stream, this.frameOf(next.value));
       } catch {
         return { by: "gateway", sendClose: false };
       }
+    }
+  }
+
+  private frameOf(item: OutputItem): ConnectorSessionFrame {
+    if (Buffer.isBuffer(item)) {
+      this.bytesFromTarget += item.length;
+      return frame({ $case: "data", value: { payload: item } });
+    }
+    return frame({ $case: "maskStats", value: { counts: { ...item.maskStats } } });
+  }
+
+  /** The target (or the engine's masking) failed: its SessionError says how to close. */
+  private targetFailed(err: unknown): Ending {
+    if (err instanceof SessionError) {
+      return { by: "target", close: { code: err.code, reason: err.message }, sendClose: true };
+    }
+    return {
+      by: "target",
+      close: {
+        code: CloseCode.CLOSE_CODE_UNAVAILABLE,
+        reason: `the target connection failed (${errorCode(err)})`,
+      },
+      sendClose: true,
+    };
+  }
+
+  /** A mask update or COPY hint for the engine; an Ending when the session must end. */
+  private control(target: TargetConnection, incoming: SessionControl): Ending | undefined {
+    try {
+      if (target.control) target.control(incoming);
+      else if (incoming.$case === "maskUpdate" && incoming.value.rules.length > 0) {
+        throw new SessionError(
+          CloseCode.CLOSE_CODE_PERMISSION_DENIED,
+          `mask rules apply to this session, but the ${this.engine.name} engine cannot mask results; the session was ended so that no unmasked result follows`,
+        );
+      }
+      return undefined;
+    } catch (err) {
+      return this.endingFromError(err);
     }
   }
 
@@ -216,14 +251,7 @@ export class SessionRunner {
             await target.write(incoming.value.payload);
           } catch (err) {
             if (this.closing) return { by: "connector", sendClose: false };
-            return {
-              by: "target",
-              close: {
-                code: CloseCode.CLOSE_CODE_UNAVAILABLE,
-                reason: `the target connection failed (${errorCode(err)})`,
-              },
-              sendClose: true,
-            };
+            return this.targetFailed(err);
           }
           break;
         case "close":
@@ -232,9 +260,11 @@ export class SessionRunner {
           void target.cancel?.();
           break;
         case "maskUpdate":
-        case "copyHint":
-          // Masking (docs/design/0007-masking.md) is wired in by the engine.
+        case "copyHint": {
+          const ending = this.control(target, incoming);
+          if (ending) return ending;
           break;
+        }
         case undefined:
           return {
             by: "connector",

@@ -48,8 +48,8 @@ export class MaskVerifier {
     return this.masker !== undefined;
   }
 
-  /** The message's bytes as they may go to the client: a rewritten DataRow/CopyData or undefined (unchanged). */
-  check(m: BackendMessage): Buffer | undefined {
+  /** The message as it may go to the client: a rewritten DataRow/CopyData, or undefined (unchanged). */
+  check(m: BackendMessage): BackendMessage | undefined {
     const masker = this.masker;
     if (masker === undefined) return undefined;
     switch (m.type) {
@@ -66,7 +66,13 @@ export class MaskVerifier {
       case "dataRow": {
         if (this.plan === undefined) return undefined;
         const masked = this.plan.maskRow(decodeDataRowValues(m), this.counts);
-        return masked === undefined ? undefined : encodeDataRow(masked);
+        if (masked === undefined) return undefined;
+        return {
+          type: "dataRow",
+          raw: encodeDataRow(masked),
+          columnCount: masked.length,
+          values: masked,
+        };
       }
       case "copyOutResponse":
         this.copyPlan =
@@ -75,7 +81,8 @@ export class MaskVerifier {
       case "copyData": {
         if (this.copyPlan === undefined) return undefined;
         const masked = this.copyPlan.maskCopyData(m.data, this.counts);
-        return masked === undefined ? undefined : encodeCopyData(masked);
+        if (masked === undefined) return undefined;
+        return { type: "copyData", raw: encodeCopyData(masked), data: masked };
       }
       case "commandComplete":
       case "errorResponse":

@@ -488,8 +488,10 @@ export class PostgresSession {
     const verifier = this.deps.verifier as MaskVerifier;
     const parts: Buffer[] = [];
     this.backend.parse(payload, (m) => {
-      this.observe(m);
-      parts.push(verifier.check(m) ?? m.raw);
+      // What the client gets is what is observed, sampled and recorded.
+      const out = verifier.check(m) ?? m;
+      this.observe(out);
+      parts.push(out.raw);
     });
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
