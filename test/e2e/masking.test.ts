@@ -137,6 +137,22 @@ describe("psql", () => {
     expect(query.stdout).toContain("[REDACTED:EMAIL]");
   });
 
+  it("\\copy … csv (with a header and another delimiter) is split into fields and masked", () => {
+    const csv = gw.psql(["-c", "\\copy people TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')"]);
+    expect(csv.status, csv.stderr).toBe(0);
+    noClear(csv.stdout);
+    const [header, first] = csv.stdout.split("\n");
+    expect(header).toBe("id;email;card;ssn;iban;note;balance");
+    const fields = (first as string).split(";");
+    expect(fields[0]).toBe("1");
+    expect(fields[1]).toMatch(/^h:[0-9a-f]{32}$/);
+    expect(fields[3]).toBe(""); // null strategy: an empty CSV field is NULL
+    const query = gw.psql(["-c", "\\copy (SELECT id, note FROM people ORDER BY id) TO STDOUT CSV"]);
+    expect(query.status, query.stderr).toBe(0);
+    noClear(query.stdout);
+    expect(query.stdout).toContain("[REDACTED:EMAIL]");
+  });
+
   it("binary COPY with mask rules in force is refused, not sent unmasked", () => {
     const res = gw.psql(["-c", "COPY people TO STDOUT WITH (FORMAT binary)"]);
     expect(res.status).not.toBe(0);

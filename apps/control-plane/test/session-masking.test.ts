@@ -39,7 +39,14 @@ function setup(initial: MaskRule[]) {
 const copy = (over: Partial<CopyOut["copy"]> = {}, readyIndex = 3, ordinal = 0): CopyOut => ({
   readyIndex,
   ordinal,
-  copy: { direction: "to", stdio: true, relation: ["public.people"], binary: false, ...over },
+  copy: {
+    direction: "to",
+    stdio: true,
+    relation: ["public.people"],
+    binary: false,
+    format: "text",
+    ...over,
+  },
 });
 
 describe("SessionMasking", () => {
@@ -100,6 +107,12 @@ describe("SessionMasking", () => {
             copyOrdinal: 1,
             table: "public.people",
             columns: ["id", "email"],
+            format: "text",
+            delimiter: "",
+            nullString: "",
+            quote: "",
+            escape: "",
+            header: false,
           },
         },
       },
@@ -109,9 +122,34 @@ describe("SessionMasking", () => {
   it.each([
     ["COPY (query) TO STDOUT", copy({ relation: undefined })],
     ["a table name with several candidate schemas", copy({ relation: ["a.t", "b.t"] })],
+  ])("%s: a hint without a table (fields split, content rules only)", (_name, c) => {
+    const t = setup([{ columns: ["*.email"], strategy: "hash" }]);
+    t.masking.initial();
+    t.masking.beforeForward([c], t.send);
+    expect(t.sent).toHaveLength(1);
+    expect(t.sent[0]?.frame).toMatchObject({
+      $case: "copyHint",
+      value: { table: "", columns: [] },
+    });
+  });
+
+  it("CSV options travel in the hint", () => {
+    const t = setup([{ columns: ["*.email"], strategy: "hash" }]);
+    t.masking.initial();
+    t.masking.beforeForward(
+      [copy({ format: "csv", text: { delimiter: "|", header: true, null: "NULL" } })],
+      t.send,
+    );
+    expect(t.sent[0]?.frame).toMatchObject({
+      value: { format: "csv", delimiter: "|", header: true, nullString: "NULL", quote: "" },
+    });
+  });
+
+  it.each([
     ["COPY FROM STDIN", copy({ direction: "from" })],
     ["COPY TO a server file", copy({ stdio: false })],
-  ])("no hint for %s (content rules apply)", (_name, c) => {
+    ["binary COPY (the connector refuses it)", copy({ binary: true, format: "binary" })],
+  ])("no hint for %s", (_name, c) => {
     const t = setup([{ columns: ["*.email"], strategy: "hash" }]);
     t.masking.initial();
     t.masking.beforeForward([c], t.send);

@@ -365,7 +365,7 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
     name: "COPY TO STDOUT is a read through stdio",
     sql: "COPY t TO STDOUT",
     expected: {
-      copy: { direction: "to", stdio: true, relation: ["public.t"], binary: false },
+      copy: { direction: "to", stdio: true, relation: ["public.t"], binary: false, format: "text" },
       relationsRead: ["public.t"],
     },
   },
@@ -373,7 +373,13 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
     name: "COPY FROM STDIN writes the table through stdio",
     sql: "COPY t FROM STDIN",
     expected: {
-      copy: { direction: "from", stdio: true, relation: ["public.t"], binary: false },
+      copy: {
+        direction: "from",
+        stdio: true,
+        relation: ["public.t"],
+        binary: false,
+        format: "text",
+      },
       relationsWritten: ["public.t"],
     },
   },
@@ -387,6 +393,7 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
         stdio: false,
         relation: ["public.t"],
         binary: false,
+        format: "text",
       },
     },
   },
@@ -400,6 +407,7 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
         stdio: false,
         relation: ["public.t"],
         binary: false,
+        format: "text",
       },
     },
   },
@@ -407,7 +415,14 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
     name: "COPY names its column list and binary format (for masking the rows it sends)",
     sql: 'COPY s.t (a, "B") TO STDOUT WITH (FORMAT binary)',
     expected: {
-      copy: { direction: "to", stdio: true, relation: ["s.t"], columns: ["a", "B"], binary: true },
+      copy: {
+        direction: "to",
+        stdio: true,
+        relation: ["s.t"],
+        columns: ["a", "B"],
+        binary: true,
+        format: "binary",
+      },
     },
   },
   {
@@ -416,7 +431,7 @@ const cases: { name: string; sql: string; searchPath?: string[]; expected: Expec
     expected: {
       relationsRead: ["s.t"],
       functions: ["f"],
-      copy: { direction: "to", stdio: true, binary: false },
+      copy: { direction: "to", stdio: true, binary: false, format: "text" },
     },
   },
   {

@@ -85,15 +85,25 @@ export class SessionMasking {
   }
 }
 
-/** A hint only when the COPY names one table for certain: otherwise content rules apply. */
+/**
+ * A hint for every COPY … TO STDOUT in text or CSV: how its rows split into fields, and
+ * its table when that is certain (one candidate schema); otherwise content rules apply.
+ */
 function hintOf(c: CopyOut): CopyHint | undefined {
-  const relation = c.copy.relation;
-  if (c.copy.direction !== "to" || !c.copy.stdio || relation?.length !== 1) return undefined;
+  const { copy } = c;
+  if (copy.direction !== "to" || !copy.stdio || copy.format === "binary") return undefined;
+  const relation = copy.relation?.length === 1 ? (copy.relation[0] as string) : "";
   return {
     readyIndex: c.readyIndex,
     copyOrdinal: c.ordinal,
-    table: relation[0] as string,
-    columns: [...(c.copy.columns ?? [])],
+    table: relation,
+    columns: relation === "" ? [] : [...(copy.columns ?? [])],
+    format: copy.format,
+    delimiter: copy.text?.delimiter ?? "",
+    nullString: copy.text?.null ?? "",
+    quote: copy.text?.quote ?? "",
+    escape: copy.text?.escape ?? "",
+    header: copy.text?.header ?? false,
   };
 }
 

@@ -331,7 +331,7 @@ export class Collector {
         stdio: filename === undefined,
         ...(relation === undefined ? {} : { relation }),
         ...(columns.length === 0 ? {} : { columns }),
-        binary: copyFormat(body.options) === "binary",
+        ...copyOptions(body.options),
       };
     }
     if (isObject(body.relation)) this.addRelation(body.relation, { ...ctx, write: isFrom });
@@ -484,14 +484,48 @@ function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-/** COPY's FORMAT option (lowercased), if given. */
-function copyFormat(options: unknown): string | undefined {
-  if (!Array.isArray(options)) return undefined;
-  for (const option of options) {
+/** COPY's format and the options that shape its text (FORMAT, DELIMITER, NULL, QUOTE, ESCAPE, HEADER). */
+function copyOptions(options: unknown): Pick<CopyFacts, "binary" | "format" | "text"> {
+  const text: NonNullable<CopyFacts["text"]> = {};
+  let format: CopyFacts["format"] = "text";
+  for (const option of Array.isArray(options) ? options : []) {
     const def = isObject(option) && isObject(option.DefElem) ? option.DefElem : undefined;
-    if (def === undefined || def.defname !== "format") continue;
+    if (def === undefined) continue;
     const arg = def.arg;
-    if (isObject(arg) && isObject(arg.String)) return str(arg.String.sval).toLowerCase();
+    const value =
+      isObject(arg) && isObject(arg.String)
+        ? str(arg.String.sval)
+        : isObject(arg) && isObject(arg.Boolean)
+          ? String(arg.Boolean.boolval === true)
+          : undefined;
+    switch (def.defname) {
+      case "format":
+        if (value === "csv" || value === "binary" || value === "text") format = value;
+        break;
+      case "delimiter":
+        if (value !== undefined) text.delimiter = value;
+        break;
+      case "null":
+        if (value !== undefined) text.null = value;
+        break;
+      case "quote":
+        if (value !== undefined) text.quote = value;
+        break;
+      case "escape":
+        if (value !== undefined) text.escape = value;
+        break;
+      case "header":
+        // HEADER with no argument means true; MATCH applies to COPY FROM only.
+        text.header =
+          value === undefined || ["true", "on", "1", "match"].includes(value.toLowerCase());
+        break;
+      default:
+        break;
+    }
   }
-  return undefined;
+  return {
+    binary: format === "binary",
+    format,
+    ...(Object.keys(text).length === 0 ? {} : { text }),
+  };
 }

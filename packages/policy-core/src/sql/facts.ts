@@ -58,6 +58,10 @@ export interface CopyFacts {
   columns?: string[];
   /** FORMAT binary. */
   binary: boolean;
+  /** FORMAT: text (the default), csv or binary. */
+  format: "text" | "csv" | "binary";
+  /** Options that shape the rows' text, as written (absent: the format's defaults). */
+  text?: { delimiter?: string; null?: string; quote?: string; escape?: string; header?: boolean };
 }
 
 /** Facts about one query string (one or more statements). */

@@ -127,18 +127,32 @@ export interface MaskRule {
 }
 
 /**
- * Which columns a COPY … TO STDOUT carries, so column rules apply to its rows. It names
- * the COPY by position: the ReadyForQuery count (after startup) at which the target will
- * send its CopyOutResponse, and the COPY's ordinal within that cycle (a multi-statement
- * Query may hold several). A CopyOutResponse without a hint is masked by content only.
+ * What a COPY … TO STDOUT carries, so its rows can be split into fields (CSV, custom
+ * delimiters) and column rules reach them. It names the COPY by position: the
+ * ReadyForQuery count (after startup) at which the target will send its
+ * CopyOutResponse, and the COPY's ordinal within that cycle (a multi-statement Query may
+ * hold several). Sent for every COPY … TO STDOUT while mask rules are in force. A
+ * CopyOutResponse without a hint is masked by content only, each line as one field.
  */
 export interface CopyHint {
   readyIndex: number;
   copyOrdinal: number;
-  /** The table as `schema.table`. */
+  /**
+   * The table as `schema.table`; empty for COPY (query) or a table whose schema is not
+   * certain (then only content rules apply).
+   */
   table: string;
   /** The COPY's column list; empty: every column of the table, in order. */
   columns: string[];
+  /** "text" or "csv" (binary COPY is never hinted: it cannot be masked). */
+  format: string;
+  /** The options as written; empty: the format's default. */
+  delimiter: string;
+  nullString: string;
+  quote: string;
+  escape: string;
+  /** CSV HEADER: the first row holds the column names. */
+  header: boolean;
 }
 
 /**
@@ -1701,7 +1715,18 @@ export const MaskRule: MessageFns<MaskRule> = {
 };
 
 function createBaseCopyHint(): CopyHint {
-  return { readyIndex: 0, copyOrdinal: 0, table: "", columns: [] };
+  return {
+    readyIndex: 0,
+    copyOrdinal: 0,
+    table: "",
+    columns: [],
+    format: "",
+    delimiter: "",
+    nullString: "",
+    quote: "",
+    escape: "",
+    header: false,
+  };
 }
 
 export const CopyHint: MessageFns<CopyHint> = {
@@ -1717,6 +1742,24 @@ export const CopyHint: MessageFns<CopyHint> = {
     }
     for (const v of message.columns) {
       writer.uint32(34).string(v!);
+    }
+    if (message.format !== "") {
+      writer.uint32(42).string(message.format);
+    }
+    if (message.delimiter !== "") {
+      writer.uint32(50).string(message.delimiter);
+    }
+    if (message.nullString !== "") {
+      writer.uint32(58).string(message.nullString);
+    }
+    if (message.quote !== "") {
+      writer.uint32(66).string(message.quote);
+    }
+    if (message.escape !== "") {
+      writer.uint32(74).string(message.escape);
+    }
+    if (message.header !== false) {
+      writer.uint32(80).bool(message.header);
     }
     return writer;
   },
@@ -1766,6 +1809,54 @@ export const CopyHint: MessageFns<CopyHint> = {
             message.columns.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.delimiter = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nullString = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.quote = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.escape = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.header = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1794,6 +1885,16 @@ export const CopyHint: MessageFns<CopyHint> = {
       columns: globalThis.Array.isArray(object?.columns)
         ? object.columns.map((e: any) => globalThis.String(e))
         : [],
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      delimiter: isSet(object.delimiter) ? globalThis.String(object.delimiter) : "",
+      nullString: isSet(object.nullString)
+        ? globalThis.String(object.nullString)
+        : isSet(object.null_string)
+          ? globalThis.String(object.null_string)
+          : "",
+      quote: isSet(object.quote) ? globalThis.String(object.quote) : "",
+      escape: isSet(object.escape) ? globalThis.String(object.escape) : "",
+      header: isSet(object.header) ? globalThis.Boolean(object.header) : false,
     };
   },
 
@@ -1811,6 +1912,24 @@ export const CopyHint: MessageFns<CopyHint> = {
     if (message.columns?.length) {
       obj.columns = message.columns;
     }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.delimiter !== "") {
+      obj.delimiter = message.delimiter;
+    }
+    if (message.nullString !== "") {
+      obj.nullString = message.nullString;
+    }
+    if (message.quote !== "") {
+      obj.quote = message.quote;
+    }
+    if (message.escape !== "") {
+      obj.escape = message.escape;
+    }
+    if (message.header !== false) {
+      obj.header = message.header;
+    }
     return obj;
   },
 
@@ -1823,6 +1942,12 @@ export const CopyHint: MessageFns<CopyHint> = {
     message.copyOrdinal = object.copyOrdinal ?? 0;
     message.table = object.table ?? "";
     message.columns = object.columns?.map((e) => e) || [];
+    message.format = object.format ?? "";
+    message.delimiter = object.delimiter ?? "";
+    message.nullString = object.nullString ?? "";
+    message.quote = object.quote ?? "";
+    message.escape = object.escape ?? "";
+    message.header = object.header ?? false;
     return message;
   },
 };
