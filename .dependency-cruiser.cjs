@@ -67,6 +67,17 @@ module.exports = {
       },
     },
     {
+      name: "masking-is-pure",
+      severity: "error",
+      comment:
+        "masking imports only the Node standard library: the connector masks without policy-core or libpg-query.",
+      from: { path: "^packages/masking/", pathNot: [...TEST_CODE, "^packages/masking/bench/"] },
+      to: {
+        dependencyTypesNot: ["core"],
+        pathNot: ["^packages/masking/"],
+      },
+    },
+    {
       name: "proto-imports-only-its-runtime",
       severity: "error",
       comment: "The contract package imports only @bufbuild/protobuf and @grpc/grpc-js.",

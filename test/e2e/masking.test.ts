@@ -3,6 +3,7 @@
 // airlock connect → control plane → connector (which masks) → Postgres. Afterwards every
 // stored record and API response is scanned for the clear values.
 import { spawnSync } from "node:child_process";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { Gateway, permissivePolicy, pgBin, withClient } from "./gateway";
@@ -177,11 +178,13 @@ describe("pg (type parsing)", () => {
   it("binary format results are masked too", async () => {
     const client = await gw.client();
     try {
-      const res = await client.query({
+      // `binary` asks for binary results (not in @types/pg's QueryConfig).
+      const config: pg.QueryConfig & { binary: boolean } = {
         text: "SELECT id, email, iban, note FROM people WHERE id = $1",
         values: [1],
         binary: true,
-      } as never);
+      };
+      const res = await client.query(config);
       const row = res.rows[0] as Record<string, unknown>;
       const text = JSON.stringify(res.rows, (_k, v) =>
         Buffer.isBuffer(v) ? v.toString("utf8") : v,
