@@ -139,7 +139,10 @@ describe("psql", () => {
   });
 
   it("\\copy … csv (with a header and another delimiter) is split into fields and masked", () => {
-    const csv = gw.psql(["-c", "\\copy people TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')"]);
+    const csv = gw.psql([
+      "-c",
+      "\\copy people TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')",
+    ]);
     expect(csv.status, csv.stderr).toBe(0);
     noClear(csv.stdout);
     const [header, first] = csv.stdout.split("\n");

@@ -105,7 +105,18 @@ class Gateway {
   hint(hint: Partial<CopyHint> & Pick<CopyHint, "table">): void {
     this.conn.control?.({
       $case: "copyHint",
-      value: { readyIndex: 0, copyOrdinal: 0, columns: [], ...hint },
+      value: {
+        readyIndex: 0,
+        copyOrdinal: 0,
+        columns: [],
+        format: "text",
+        delimiter: "",
+        nullString: "",
+        quote: "",
+        escape: "",
+        header: false,
+        ...hint,
+      },
     });
   }
 
@@ -310,6 +321,94 @@ describe("masking in the Postgres engine", () => {
       "2\t[REDACTED:EMAIL]\twrite to [REDACTED:EMAIL]\n",
       "3\t\\N\t\\N\n",
     ]);
+    await gw.close();
+  });
+
+  it("masks a CSV COPY by column with its hint: HEADER passed, another delimiter, quoted delimiters and newlines", async () => {
+    const gw = await open([EMAIL_COLUMN, EMAIL_CONTENT]);
+    await gw.run("CREATE TABLE csv_people (id int, email text, note text)"); // cycle 0
+    await gw.run(
+      "INSERT INTO csv_people VALUES (1, 'ann@example.com', E'a;b\\nc bob@example.org'), (2, NULL, 'say \"hi\"'), (3, 'x;y@example.com', '')",
+    ); // cycle 1
+    gw.hint({
+      readyIndex: 2,
+      table: "public.csv_people",
+      format: "csv",
+      delimiter: ";",
+      header: true,
+    });
+    const events = await gw.query(
+      "COPY csv_people TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER ';')",
+    );
+    expect(copyLines(events)).toEqual([
+      "id;email;note\n",
+      '1;[REDACTED];"a;b\nc [REDACTED:EMAIL]"\n',
+      '2;;"say ""hi"""\n',
+      '3;"[REDACTED]";""\n',
+    ]);
+    // The header is not counted: two emails by the column rule, one by content.
+    expect(statsWithNext(events)).toEqual([
+      { counts: { COLUMN: 2, EMAIL: 1 }, before: "copyDone" },
+    ]);
+    const tag = events.find((e) => !isStats(e) && e.type === "commandComplete");
+    expect(tag && !isStats(tag) && tag.type === "commandComplete" && tag.tag).toBe("COPY 3");
+    await gw.close();
+  });
+
+  it("masks a CSV COPY (SELECT …) by content with a hint naming no table", async () => {
+    const gw = await open([EMAIL_COLUMN, EMAIL_CONTENT]);
+    gw.hint({ readyIndex: 0, table: "", format: "csv", delimiter: "|", nullString: "" });
+    const events = await gw.query(
+      "COPY (SELECT id, email, note FROM customers ORDER BY id) TO STDOUT (FORMAT csv, DELIMITER '|')",
+    );
+    expect(copyLines(events)).toEqual([
+      "1|[REDACTED:EMAIL]|vip\n",
+      "2|[REDACTED:EMAIL]|write to [REDACTED:EMAIL]\n",
+      "3||\n",
+    ]);
+    await gw.close();
+  });
+
+  it("masks the DETAIL of a real unique violation, keeping the error's other fields", async () => {
+    // Only a column rule: the high-confidence detectors apply to the error's text.
+    const gw = await open([EMAIL_COLUMN]);
+    await gw.run("CREATE TABLE accounts (id int, email text UNIQUE)");
+    await gw.run("INSERT INTO accounts VALUES (1, 'ada@example.com')");
+    const events = await gw.query("INSERT INTO accounts VALUES (2, 'ada@example.com')");
+    const error = events.find((e) => !isStats(e) && e.type === "errorResponse");
+    expect(error && !isStats(error) && error.type === "errorResponse" && error.fields).toEqual({
+      severity: "ERROR",
+      severityNonLocalized: "ERROR",
+      code: "23505",
+      message: 'duplicate key value violates unique constraint "accounts_email_key"',
+      detail: "Key (email)=([REDACTED:EMAIL]) already exists.",
+      schema: "public",
+      table: "accounts",
+      constraint: "accounts_email_key",
+      file: expect.any(String),
+      line: expect.any(String),
+      routine: "_bt_check_unique",
+      other: {},
+    });
+    expect(statsWithNext(events)).toEqual([{ counts: { EMAIL: 1 }, before: "errorResponse" }]);
+    await gw.close();
+  });
+
+  it("masks notices (RAISE NOTICE) and notifications (NOTIFY payloads) by content", async () => {
+    const gw = await open([{ detect: ["email"], strategy: "partial" }]);
+    const notice = await gw.query("DO $$BEGIN RAISE NOTICE 'mailed %', 'ann@example.com'; END$$");
+    const n = notice.find((e) => !isStats(e) && e.type === "noticeResponse");
+    expect(n && !isStats(n) && n.type === "noticeResponse" && n.fields.message).toBe(
+      "mailed ***@example.com",
+    );
+    expect(statsWithNext(notice)).toEqual([{ counts: { EMAIL: 1 }, before: "noticeResponse" }]);
+    await gw.run("LISTEN signups");
+    const notified = await gw.query("NOTIFY signups, 'new: bob@example.org'");
+    const a = notified.find((e) => !isStats(e) && e.type === "notificationResponse");
+    expect(a && !isStats(a) && a.type === "notificationResponse" && a).toMatchObject({
+      channel: "signups",
+      payload: "new: ***@example.org",
+    });
     await gw.close();
   });
 

@@ -10,6 +10,7 @@ import {
   CloseCode,
   type ConnectorSessionFrame,
   type ConnectorTunnelClient,
+  type CopyHint,
   type GatewaySessionFrame,
   type MaskConfig,
 } from "@airlock/proto";
@@ -63,6 +64,7 @@ class FakeCall extends Duplex {
 class FakeTarget implements TargetConnection {
   readonly remoteAddress = "127.0.0.1:5432";
   readonly log: string[] = [];
+  readonly controls: SessionControl[] = [];
   private readonly pending: OutputItem[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
@@ -104,6 +106,7 @@ class FakeTarget implements TargetConnection {
 
   control(frame: SessionControl): void {
     this.log.push(`control ${frame.$case}`);
+    this.controls.push(frame);
     if (this.controlError) throw this.controlError;
   }
 
@@ -195,14 +198,25 @@ describe("a masked session's frames", () => {
     await until(() => cases(call).includes("opened"));
     call.fromGateway({ $case: "data", value: { payload: Buffer.from("Q1") } });
     call.fromGateway({ $case: "maskUpdate", value: MASK });
-    call.fromGateway({
-      $case: "copyHint",
-      value: { readyIndex: 1, copyOrdinal: 0, table: "public.t", columns: [] },
-    });
+    const hint: CopyHint = {
+      readyIndex: 1,
+      copyOrdinal: 0,
+      table: "public.t",
+      columns: [],
+      format: "csv",
+      delimiter: ";",
+      nullString: "",
+      quote: "",
+      escape: "",
+      header: true,
+    };
+    call.fromGateway({ $case: "copyHint", value: hint });
     call.fromGateway({ $case: "data", value: { payload: Buffer.from("Q2") } });
     call.fromGateway({ $case: "close", value: { code: CloseCode.CLOSE_CODE_NORMAL, reason: "" } });
     await done;
     expect(target.log).toEqual(["write Q1", "control maskUpdate", "control copyHint", "write Q2"]);
+    // The hint reaches the engine whole: its format and options decide how rows split.
+    expect(target.controls[1]).toEqual({ $case: "copyHint", value: hint });
   });
 
   it("closes with the SessionError the target's output failed with", async () => {

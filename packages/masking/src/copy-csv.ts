@@ -88,6 +88,26 @@ export function isCsvNull(data: Buffer, field: CsvField, f: ResolvedCopyFormat):
   return !field.quoted && data.subarray(field.start, field.end).equals(f.null);
 }
 
+/**
+ * A masked value as a field, quoted as Postgres would write it (CopyAttributeOutCSV): when
+ * it holds the delimiter, the quote, a newline or a carriage return, equals the NULL marker
+ * or is `\.` (the end-of-data marker); also when the original field was quoted (FORCE_QUOTE
+ * stays visible). Otherwise it is written as it is: `h:…` stays `h:…`, not `"h:…"`.
+ */
+export function csvField(value: Buffer, f: ResolvedCopyFormat, wasQuoted: boolean): Buffer {
+  return wasQuoted || needsQuotes(value, f) ? quoteCsvField(value, f) : value;
+}
+
+const END_OF_DATA = Buffer.from("\\.");
+
+function needsQuotes(value: Buffer, f: ResolvedCopyFormat): boolean {
+  if (value.equals(f.null) || value.equals(END_OF_DATA)) return true;
+  for (const c of value) {
+    if (c === f.delimiter || c === f.quote || c === NEWLINE || c === CR) return true;
+  }
+  return false;
+}
+
 /** A value as a quoted field (always quoted: valid for any value, and never NULL). */
 export function quoteCsvField(value: Buffer, f: ResolvedCopyFormat): Buffer {
   let extra = 2;

@@ -1,6 +1,6 @@
 import type { CopyPlan, MaskCounts } from "./types";
 import type { ResolvedCopyFormat } from "./copy-format";
-import { type CsvField, csvFieldValue, isCsvNull, quoteCsvField, readCsvRecord } from "./copy-csv";
+import { type CsvField, csvField, csvFieldValue, isCsvNull, readCsvRecord } from "./copy-csv";
 import { escapeCopyField, unescapeCopyField } from "./copy-text";
 import { type ColumnAction, maskValue } from "./value-masker";
 
@@ -156,13 +156,15 @@ function nextDelimiter(data: Buffer, from: number, lineEnd: number, delimiter: n
   return lineEnd;
 }
 
-/** COPY CSV format: records end at a newline outside quotes; a masked field is written quoted. */
+/**
+ * COPY CSV format: records end at a newline outside quotes; a masked field is quoted where
+ * Postgres would quote it, or where the original was quoted.
+ */
 export class CsvCopyPlan extends CopyPlanBase {
   readonly #fields: CsvField[] = [];
 
   maskCopyData(data: Buffer, counts: MaskCounts): Buffer | undefined {
     const out = new Splicer();
-    const encode = (masked: Buffer) => quoteCsvField(masked, this.format);
     for (let pos = 0; pos < data.length;) {
       pos = readCsvRecord(data, pos, this.format, this.#fields);
       if (this.takeHeader()) continue;
@@ -171,6 +173,7 @@ export class CsvCopyPlan extends CopyPlanBase {
         const action = this.actionOf(i);
         if (action === undefined || isCsvNull(data, field, this.format)) return;
         const value = csvFieldValue(data, field, this.format);
+        const encode = (masked: Buffer) => csvField(masked, this.format, field.quoted);
         const masked = this.maskField(value, action, counts, encode);
         if (masked !== undefined) out.replace(data, field.start, field.end, masked);
       });

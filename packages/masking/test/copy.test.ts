@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Masker, type MaskCounts, type MaskRule, applyStrategy } from "../src/index";
 import { escapeCopyField, unescapeCopyField } from "../src/copy-text";
-import { csvFieldValue, quoteCsvField, readCsvRecord, type CsvField } from "../src/copy-csv";
+import {
+  csvField,
+  csvFieldValue,
+  quoteCsvField,
+  readCsvRecord,
+  type CsvField,
+} from "../src/copy-csv";
 import { resolveCopyFormat } from "../src/copy-format";
 import { KEY, OID, col } from "./helpers";
 
@@ -220,9 +226,32 @@ describe("COPY with a known format (from the hint)", () => {
       .maskCopyData(Buffer.from(rows), {})
       ?.toString();
 
-  it("csv: a masked field is written quoted; other fields stay byte for byte", () => {
+  it("csv: a masked field is quoted only where Postgres would quote it; other fields stay byte for byte", () => {
     expect(csv('1,"Doe, Jane",jane@example.com,123-45-6789\n')).toBe(
-      '1,"Doe, Jane","[REDACTED:EMAIL]","[REDACTED]"\n',
+      '1,"Doe, Jane",[REDACTED:EMAIL],[REDACTED]\n',
+    );
+    // A masked value holding the delimiter is quoted.
+    expect(csv("1:x:bob@example.com:y\n", { delimiter: ":" })).toBe(
+      '1:x:"[REDACTED:EMAIL]":[REDACTED]\n',
+    );
+  });
+
+  it("csv: a masked field stays quoted when it was (FORCE_QUOTE)", () => {
+    expect(csv('"1","x","jane@example.com","y"\n')).toBe(
+      '"1","x","[REDACTED:EMAIL]","[REDACTED]"\n',
+    );
+  });
+
+  it("csv: a masked value equal to the NULL marker is quoted", () => {
+    const plan = new Masker([{ columns: ["*.name"], strategy: "partial" }], KEY).planCopy(
+      people,
+      4,
+      { format: "csv", null: "**" },
+    )!;
+    // Equal to the NULL marker: quoted, or it would read as NULL.
+    expect(plan.maskCopyData(Buffer.from("1,ab,x,y\n"), {})?.toString()).toBe('1,"**",x,y\n');
+    expect(plan.maskCopyData(Buffer.from("1,abcdefgh,x,y\n"), {})?.toString()).toBe(
+      "1,****efgh,x,y\n",
     );
   });
 
@@ -255,11 +284,11 @@ describe("COPY with a known format (from the hint)", () => {
   it("csv: QUOTE and ESCAPE options are honoured", () => {
     expect(
       csv("5;'it\\'s';'a\\\\b bob@example.com';x\n", { delimiter: ";", quote: "'", escape: "\\" }),
-    ).toBe("5;'it\\'s';'a\\\\b [REDACTED:EMAIL]';'[REDACTED]'\n");
+    ).toBe("5;'it\\'s';'a\\\\b [REDACTED:EMAIL]';[REDACTED]\n");
   });
 
   it("csv: \\r\\n line ends are kept", () => {
-    expect(csv("6,x,bob@example.com,y\r\n")).toBe('6,x,"[REDACTED:EMAIL]","[REDACTED]"\r\n');
+    expect(csv("6,x,bob@example.com,y\r\n")).toBe("6,x,[REDACTED:EMAIL],[REDACTED]\r\n");
   });
 
   it.each([
@@ -268,7 +297,7 @@ describe("COPY with a known format (from the hint)", () => {
       { format: "csv" as const, header: true },
       "id,name,email,ssn\n",
       "7,x,y,z\n",
-      '7,"[REDACTED]","[REDACTED]",z\n',
+      "7,[REDACTED],[REDACTED],z\n",
     ],
     [
       "text",
@@ -330,6 +359,19 @@ describe("COPY with a known format (from the hint)", () => {
 
   it("csv: a quoted field that does not close is refused", () => {
     expect(() => csv('1,"open,x,y\n')).toThrow(/does not close/);
+  });
+
+  it("csv: a value is written as Postgres writes it, quoted only where it must be", () => {
+    const f = resolveCopyFormat({ format: "csv" });
+    const write = (value: string, wasQuoted = false) =>
+      csvField(Buffer.from(value), f, wasQuoted).toString();
+    expect(write("h:0123")).toBe("h:0123");
+    expect(write("h:0123", true)).toBe('"h:0123"');
+    expect(write("")).toBe('""'); // the NULL marker
+    expect(write("\\.")).toBe('"\\."'); // the end-of-data marker
+    expect(write("a,b")).toBe('"a,b"');
+    expect(write('a"b')).toBe('"a""b"');
+    expect(write("a\rb")).toBe('"a\rb"');
   });
 
   const values = ["plain", "", 'quo"te', "com,ma", "new\nline", "cr\r\nlf", '""', "back\\slash"];

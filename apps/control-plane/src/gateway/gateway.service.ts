@@ -191,14 +191,14 @@ export class GatewayService {
     };
     const masking = new SessionMasking(this.policies, facts, this.maskHashKey);
     // The verifier reports violations with the session's id, known once it exists.
-    let session: PostgresSession | undefined;
+    const created: { session?: PostgresSession } = {};
     const verifier = this.config.maskVerify
       ? new MaskVerifier(
           () => masking.current,
-          (counts) => this.violation(session?.id ?? null, route, principal, counts),
+          (counts) => this.violation(created.session?.id ?? null, route, principal, counts),
         )
       : undefined;
-    session = new PostgresSession(
+    const session = new PostgresSession(
       {
         masking,
         verifier,
@@ -222,6 +222,7 @@ export class GatewayService {
         clientAddress: open.clientAddress === "" ? client.peer : open.clientAddress,
       },
     );
+    created.session = session;
     return session;
   }
 

@@ -14,7 +14,8 @@ import {
 } from "../../../src/engines/postgres/masking/catalog";
 import { maskerFor } from "../../../src/engines/postgres/masking/masker-config";
 import { MaskingStage } from "../../../src/engines/postgres/masking/masking-stage";
-import { INT4, TEXT } from "./wire";
+import { SessionError } from "../../../src/engines/session-error";
+import { INT4, startup, TEXT } from "./wire";
 
 export interface Rule {
   readonly columns?: string[];
@@ -90,6 +91,20 @@ export class FakeCatalog implements CatalogSource {
   }
 }
 
+/** A hint for the first COPY of cycle 0, text format with its defaults ("" = default). */
+export const NO_OPTIONS: CopyHint = {
+  readyIndex: 0,
+  copyOrdinal: 0,
+  table: "",
+  columns: [],
+  format: "text",
+  delimiter: "",
+  nullString: "",
+  quote: "",
+  escape: "",
+  header: false,
+};
+
 export interface Harness {
   readonly stage: MaskingStage;
   readonly catalog: FakeCatalog;
@@ -126,7 +141,7 @@ export function harness(rules: readonly Rule[], catalog = new FakeCatalog()): Ha
     hint: (hint) =>
       stage.control({
         $case: "copyHint",
-        value: { readyIndex: 0, copyOrdinal: 0, columns: [], ...hint },
+        value: { ...NO_OPTIONS, ...hint },
       }),
     update: (next) => stage.control({ $case: "maskUpdate", value: config(next) }),
   };
@@ -158,4 +173,24 @@ export function messagesOf(bytes: Buffer): BackendMessage[] {
   const messages: BackendMessage[] = [];
   new BackendParser().parse(bytes, (m) => messages.push(m));
   return messages;
+}
+
+/** A harness past the startup (which must pass unchanged). */
+export async function started(rules: readonly Rule[], catalog?: FakeCatalog): Promise<Harness> {
+  const h = harness(rules, catalog);
+  const out = await h.receive(startup());
+  if (!bytesOf(out).equals(startup())) throw new Error("the startup did not pass unchanged");
+  return h;
+}
+
+/** The SessionError the promise fails with (an error if it does not). */
+export async function failure(promise: Promise<unknown>): Promise<SessionError> {
+  const err = await promise.then(
+    () => {
+      throw new Error("expected the stage to end the session");
+    },
+    (e: unknown) => e,
+  );
+  if (!(err instanceof SessionError)) throw err;
+  return err;
 }

@@ -4,14 +4,15 @@ import { SessionError } from "../../../src/engines/session-error";
 import {
   bytesOf,
   CUSTOMERS,
+  failure,
   FakeCatalog,
   flow,
-  harness,
   messagesOf,
+  started,
   type Harness,
   type Rule,
 } from "./harness";
-import { be, fe, INT4, startup, TEXT } from "./wire";
+import { be, fe, INT4, TEXT } from "./wire";
 
 const EMAIL_COLUMN: Rule = { columns: ["*.email"], strategy: "redact" };
 const EMAIL_CONTENT: Rule = { detect: ["email"], strategy: "redact" };
@@ -22,24 +23,6 @@ const ALIASED = [
   { name: "lower", typeOid: TEXT },
   { name: "id", tableOid: CUSTOMERS.oid, attnum: 1, typeOid: INT4 },
 ];
-
-async function started(rules: readonly Rule[], catalog?: FakeCatalog): Promise<Harness> {
-  const h = harness(rules, catalog);
-  const out = await h.receive(startup());
-  expect(bytesOf(out).equals(startup())).toBe(true);
-  return h;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SessionError> {
-  const err = await promise.then(
-    () => {
-      throw new Error("expected the stage to end the session");
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SessionError);
-  return err as SessionError;
-}
 
 describe("the startup", () => {
   it("passes unchanged and keeps the backend key", async () => {

@@ -99,6 +99,17 @@ export const be = {
       cstring(message),
       Buffer.from([0]),
     ),
+  /** ErrorResponse ('E') or NoticeResponse ('N') with these fields (code, value), in order. */
+  fields: (type: "E" | "N", fields: readonly (readonly [string, string])[]): Buffer =>
+    frame(
+      type,
+      ...fields.map(([code, value]) =>
+        Buffer.concat([Buffer.from(code, "latin1"), cstring(value)]),
+      ),
+      Buffer.from([0]),
+    ),
+  notificationResponse: (pid: number, channel: string, payload: string): Buffer =>
+    frame("A", uint32(pid), cstring(channel), cstring(payload)),
   parseComplete: (): Buffer => frame("1"),
   bindComplete: (): Buffer => frame("2"),
   closeComplete: (): Buffer => frame("3"),

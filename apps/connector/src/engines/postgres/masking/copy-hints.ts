@@ -1,6 +1,9 @@
 // COPY hints from the control plane, waiting for the CopyOutResponse they name
 // by (ready_index, copy_ordinal): see masking-stage.ts for how both are counted.
+// A hint says how the COPY's rows split into fields (format and options) and,
+// when the control plane is sure of it, its table (then column rules apply).
 
+import type { CopyFormat } from "@airlock/masking";
 import type { CopyHint } from "@airlock/proto";
 import { CloseCode } from "@airlock/proto";
 import { SessionError } from "../../session-error";
@@ -42,4 +45,30 @@ export class CopyHints {
 
 function key(readyIndex: number, copyOrdinal: number): string {
   return `${readyIndex}:${copyOrdinal}`;
+}
+
+/**
+ * The COPY options of a hint, as the masking library takes them. An empty string is the
+ * format's default (undefined): an empty `nullString` means "not given", not NULL ''.
+ */
+export function copyFormatOf(hint: CopyHint): CopyFormat {
+  const format = hint.format === "" ? "text" : hint.format;
+  if (format !== "text" && format !== "csv") {
+    throw new SessionError(
+      CloseCode.CLOSE_CODE_INTERNAL,
+      `the control plane's COPY hint names the format ${JSON.stringify(hint.format.slice(0, 40))}, which the connector cannot split into fields; the session was ended`,
+    );
+  }
+  return {
+    format,
+    delimiter: orDefault(hint.delimiter),
+    null: orDefault(hint.nullString),
+    quote: orDefault(hint.quote),
+    escape: orDefault(hint.escape),
+    header: hint.header,
+  };
+}
+
+function orDefault(option: string): string | undefined {
+  return option === "" ? undefined : option;
 }

@@ -5,6 +5,7 @@
 import { Masker, MaskConfigError } from "@airlock/masking";
 import { CloseCode, type MaskConfig } from "@airlock/proto";
 import { SessionError } from "../../session-error";
+import { MessageMasker } from "./message-text";
 
 /** The hash strategy's HMAC key must be a real key, not an absent field. */
 const MIN_HASH_KEY_BYTES = 16;
@@ -17,6 +18,8 @@ export interface SessionMasker {
    * results need their `schema.table.column` sources from the catalog.
    */
   readonly needsSources: boolean;
+  /** The text of errors, notices and notifications (message-text.ts); undefined without rules. */
+  readonly messages: MessageMasker | undefined;
 }
 
 export function maskerFor(config: MaskConfig | undefined): SessionMasker {
@@ -38,7 +41,8 @@ export function maskerFor(config: MaskConfig | undefined): SessionMasker {
       Buffer.from(hashKey),
     );
     const needsSources = masker.hasColumnRules || rules.some((rule) => rule.columns.length > 0);
-    return { masker, needsSources };
+    const messages = masker.active ? MessageMasker.of(rules, Buffer.from(hashKey)) : undefined;
+    return { masker, needsSources, messages };
   } catch (err) {
     if (!(err instanceof MaskConfigError)) throw err;
     throw new SessionError(

@@ -10,11 +10,18 @@
 //   mapped to `schema.table.column` through the catalog (only when a column rule
 //   exists) and the Masker plans the result. DataRows are masked by the plan; a
 //   changed row is re-encoded, an unchanged one forwarded as the same bytes.
-// - CopyOutResponse in text format: planned with the COPY hint for it (if any);
-//   each CopyData is masked. Binary COPY while rules are in force ends the session.
+// - CopyOutResponse in text format (COPY text or csv): planned with the COPY hint
+//   for it, which gives the format and options the rows split by and, when it names
+//   a table, the columns (from the catalog) that column rules apply to; without a
+//   hint, or with one naming no table, fields are masked by content. Each CopyData
+//   is masked. Binary COPY while rules are in force ends the session.
+// - ErrorResponse, NoticeResponse (every free-text field) and NotificationResponse
+//   (the payload) are masked by content (message-text.ts) and re-encoded when
+//   something matched.
 // - Counts per command go out as a `maskStats` item just before the bytes of the
 //   CommandComplete, ErrorResponse or CopyDone that ends it (a PortalSuspended
-//   keeps them for the rest of the portal).
+//   keeps them for the rest of the portal); what a NoticeResponse or
+//   NotificationResponse had masked goes out just before it.
 // - Anything that cannot be masked for sure (a reply that does not match the
 //   requests, rows whose columns were never described, a catalog failure, an
 //   unreadable frame) ends the session with a SessionError: nothing unmasked
@@ -47,6 +54,8 @@ import {
   type CopyOutResponse,
   type DataRow,
   type ErrorResponse,
+  type NoticeResponse,
+  type NotificationResponse,
   type ReadyForQuery,
   type RowDescription,
   type RowDescriptionField,
@@ -59,7 +68,7 @@ import type { OutputItem, SessionControl } from "../../engine";
 import { SessionError } from "../../session-error";
 import type { BackendKey } from "../output";
 import type { Catalog } from "./catalog";
-import { CopyHints } from "./copy-hints";
+import { copyFormatOf, CopyHints } from "./copy-hints";
 import { maskerFor, type SessionMasker } from "./masker-config";
 import { OutputBuilder } from "./output-builder";
 import { PreparedObjects } from "./prepared";
@@ -205,6 +214,10 @@ export class MaskingStage {
       case "errorResponse":
         this.onError(message, out);
         return undefined;
+      case "noticeResponse":
+      case "notificationResponse":
+        this.onServerText(message, out);
+        return undefined;
       case "readyForQuery":
         this.onReady(message);
         break;
@@ -252,9 +265,7 @@ export class MaskingStage {
         break;
       // Nothing to mask in these. The startup's (from backendKeyData on) are
       // never sent after it by a real server.
-      case "noticeResponse":
       case "parameterStatus":
-      case "notificationResponse":
       case "backendKeyData":
       case "negotiateProtocolVersion":
       case "sslResponse":
@@ -367,9 +378,22 @@ export class MaskingStage {
       );
     }
     const fieldCount = message.columnFormats.length;
+    if (!hint || hint.table === "") {
+      // Content only: without a hint (a COPY the control plane could not see, inside a
+      // function say) each tab-separated part is scanned as it is, still escaped; with a
+      // hint that names no table (COPY (query), a table of uncertain schema) the fields
+      // are split by the hint's format and options.
+      const format = hint ? copyFormatOf(hint) : undefined;
+      this.result = { kind: "copy", plan: masker.planCopy(undefined, fieldCount, format) };
+      out.keep(message.raw);
+      return undefined;
+    }
     const planned = async (): Promise<void> => {
-      const columns = hint ? await this.catalog.copyColumns(hint, fieldCount) : undefined;
-      this.result = { kind: "copy", plan: masker.planCopy(columns, fieldCount) };
+      const format = copyFormatOf(hint);
+      const columns = await this.catalog.copyColumns(hint, fieldCount);
+      // A CSV (or text) HEADER row is the first CopyData: the plan passes it through
+      // unmasked and uncounted, and checks field counts only on the rows after it.
+      this.result = { kind: "copy", plan: masker.planCopy(columns, fieldCount, format) };
       out.keep(message.raw);
     };
     return planned();
@@ -396,8 +420,33 @@ export class MaskingStage {
     }
     // The server now skips the rest of the batch, up to its Sync.
     if (request && isExtended(request)) this.requests.discardUntilSync();
+    // Its text is counted with the command it ends.
+    const masked = this.rules.messages?.errorOrNotice(message, this.counts);
     this.flushCounts(out);
-    out.keep(message.raw);
+    if (masked) out.replace(masked);
+    else out.keep(message.raw);
+  }
+
+  /**
+   * A NoticeResponse or NotificationResponse: its text masked by content. What it masked
+   * goes out at once, just before it, with whatever the command had counted so far: the
+   * control plane adds it to the command in flight (a notice may come while idle, and a
+   * notification after the CommandComplete, where no other stats would carry it).
+   */
+  private onServerText(message: NoticeResponse | NotificationResponse, out: OutputBuilder): void {
+    const texts = this.rules.messages;
+    const masked =
+      texts === undefined
+        ? undefined
+        : message.type === "noticeResponse"
+          ? texts.errorOrNotice(message, this.counts)
+          : texts.notification(message, this.counts);
+    if (!masked) {
+      out.keep(message.raw);
+      return;
+    }
+    this.flushCounts(out);
+    out.replace(masked);
   }
 
   private onReady(message: ReadyForQuery): void {
