@@ -35,7 +35,7 @@ const CONNECTION = "bench";
 const DEMO_POLICY = path.join(repoRoot, "deploy/demo/policy.yaml");
 
 /** `admin` may run every statement kind (policy-core's list) on the bench connection. */
-function permissivePolicy() {
+export function permissivePolicy() {
   const { RULE_STATEMENT_KINDS } = createRequire(import.meta.url)(
     path.join(repoRoot, "packages/policy-core/dist/index.js"),
   );
@@ -84,8 +84,11 @@ async function api(baseUrl, key, method, route, body) {
   return { status: res.status, json, text };
 }
 
+/** `profile`: true (every process) or a list of roles ("control-plane", "connector", "cli-connect"). */
 function nodeArgs(profile, role, profileDir) {
-  if (!profile) return [];
+  const roles = ["control-plane", "connector", "cli-connect"];
+  const own = roles.find((r) => role.endsWith(`-${r}`));
+  if (!profile || (Array.isArray(profile) && !profile.includes(own))) return [];
   mkdirSync(profileDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return [
@@ -117,7 +120,9 @@ async function applyPolicy(baseUrl, key, policy) {
 
 /**
  * Airlock with AIRLOCK_AUDIT_COMMIT=`auditCommit` and the `policy` ("permissive" or
- * "demo"), on its own store database.
+ * "demo"), on its own store database. `database` is the target database of the bench
+ * connection; `controlPlaneEnv` adds to the control plane's environment (e.g.
+ * AIRLOCK_MASK_VERIFY). The result's `api(method, route, body)` calls the REST API as admin.
  */
 export async function startAirlock({
   tmpDir,
@@ -129,6 +134,8 @@ export async function startAirlock({
   policy = "permissive",
   name = `${auditCommit === "sync" ? "airlock" : `airlock-${auditCommit}`}${policy === "demo" ? "-demo-policy" : ""}`,
   storeDb = STORE_DB,
+  database = BENCH_DB,
+  controlPlaneEnv = {},
 }) {
   const notBuilt = missingBuild();
   if (notBuilt) throw new Error(notBuilt);
@@ -162,6 +169,7 @@ export async function startAirlock({
           AIRLOCK_MASTER_KEY: randomBytes(32).toString("base64"),
           AIRLOCK_BOOTSTRAP_ADMIN_KEY: adminKey,
           AIRLOCK_GRPC_INSECURE: "true",
+          ...controlPlaneEnv,
         },
       },
     );
@@ -225,7 +233,7 @@ export async function startAirlock({
       connector: CONNECTOR,
       host: pgHost,
       port: pgPort,
-      database: BENCH_DB,
+      database,
       username: pgUser,
       credential: { source: "none" },
       tags: { env: "demo" },
@@ -284,7 +292,7 @@ export async function startAirlock({
         "-U",
         pgUser,
         "-d",
-        BENCH_DB,
+        database,
         "-X",
         "-Atc",
         "SELECT 1",
@@ -313,6 +321,7 @@ export async function startAirlock({
       ],
       notes: profile ? [`CPU profiles in ${path.relative(repoRoot, profileDir)}/`] : [],
       stop: stopAll,
+      api: (method, route, body) => api(baseUrl, adminKey, method, route, body),
     };
   } catch (err) {
     const detail = daemons.length > 0 ? `\n${tails(daemons)}` : "";
