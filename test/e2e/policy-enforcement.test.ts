@@ -308,6 +308,20 @@ describe("prepared statements", () => {
     } finally {
       await client.end();
     }
+    // With mask rules in force (the demo policy masks), a Bind of a SQL-prepared name whose
+    // rows were never described cannot be masked: the connector ends the session rather
+    // than send them (docs/design/0007-masking.md).
+    const masked = await WireSession.open(gw.port, "admin", gw.connection);
+    try {
+      await masked.request(wire.query("PREPARE k AS SELECT k FROM keys"));
+      await expect(masked.request(wire.bind("", "k"), wire.execute(), wire.sync())).rejects.toThrow(
+        /the session closed; got .*E/,
+      );
+    } finally {
+      await masked.close();
+    }
+    // The decision itself, without mask rules: the Bind is decided as EXECUTE k.
+    await gw.applyYaml("demo-engineers", DEMO_POLICY.replace(/\nmask:[\s\S]*$/, "\n"));
     const raw = await WireSession.open(gw.port, "admin", gw.connection);
     try {
       await raw.request(wire.query("PREPARE k AS SELECT k FROM keys"));
@@ -320,6 +334,7 @@ describe("prepared statements", () => {
       expect(refused.errors[0]?.M).toContain("test-secret-keys/no-secret-keys");
     } finally {
       await raw.close();
+      await gw.applyYaml("demo-engineers", DEMO_POLICY);
     }
   });
 

@@ -395,6 +395,8 @@ describe("GET /api/v1/sessions/:id", () => {
       copyDirection: null,
       copyBytes: null,
       reviewId: null,
+      maskCounts: null,
+      resultSample: null,
     });
     expect(res.body.commands[1]).toMatchObject({
       protocol: "extended",

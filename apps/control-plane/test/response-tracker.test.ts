@@ -70,6 +70,8 @@ describe("simple query", () => {
       errorMessage: "division by zero",
       copyDirection: null,
       copyBytes: null,
+      maskCounts: null,
+      resultSample: null,
     });
   });
 
