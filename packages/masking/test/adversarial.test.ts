@@ -31,6 +31,9 @@ const CASES: [string, string][] = [
   ["base64", "Ab1/".repeat(N / 4)],
   ["keyword= repeated", "token=".repeat(N / 6)],
   ["parentheses and digits", "(1".repeat(N / 2)],
+  ["dashed hex groups and digits", "abcd-1234-".repeat(N / 10)],
+  ["long hex groups around digit runs", `${"f".repeat(70)}-1234567890123-`.repeat(N / 86)],
+  ["UUIDs", "3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a ".repeat(N / 37)],
 ];
 
 describe("detectors on adversarial values", () => {

@@ -205,6 +205,13 @@ export const CORPUS: Record<Detector, Sample[]> = {
     neg("DE89 3704 0044 0532 0130 00"),
     neg("3530 1113 3330 0001"),
     neg("2024-01-15 10:30:00.123456"),
+    // Digits inside UUIDs and dashed hex identifiers (Luhn-valid by chance).
+    neg("41111111-1111-1111-1111-a1b2c3d4e5f6"),
+    neg("41111111-1111-1111-2222-333344445555"),
+    neg("deadbeef-4111111111111111"),
+    neg("4111111111111111-a1b2c3d4"),
+    neg("see 5555555555554444-beef01 x"),
+    neg("order 3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a", "card_ref"),
   ],
   iban: [
     pos("DE89370400440532013000"),
@@ -618,6 +625,12 @@ export const CORPUS: Record<Detector, Sample[]> = {
     neg("SELECT * FROM tokens WHERE expires_at < now()"),
     neg("secret sauce recipe version 2"),
     neg("xoxz-123456789012-1234567890123-AbCdEf"),
+    // UUIDs are identifiers, whatever the column or keyword.
+    neg("3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a", "token"),
+    neg("7C9E6679-7425-40DE-944B-E07FC1F90AE7", "api_token"),
+    neg("token: 3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a"),
+    neg("Bearer 3F2B8C1E-9D4A-4E6B-8A7C-1F2E3D4C5B6A"),
+    neg('{"id": "3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a"}', "secret_ref"),
   ],
   private_key: [
     pos(pem("RSA PRIVATE KEY")),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DETECTORS, type Detector, findMatches } from "../src/index";
 import { CORPUS, type Sample } from "./corpus";
 import { HELD_OUT } from "./corpus-held-out";
+import { shannonEntropy } from "../src/detectors/api-key";
 
 // Precision and recall per detector over test/corpus.ts. Thresholds:
 // - Checksummed or structurally unambiguous detectors (email, credit_card, iban, jwt,
@@ -168,5 +169,29 @@ describe("findMatches", () => {
     expect(
       findMatches(text, ["email", "uri_password"]).map((m) => text.slice(m.start, m.end)),
     ).toEqual(["secret"]);
+  });
+});
+
+describe("shannonEntropy", () => {
+  const reference = (s: string) => {
+    const counts = new Map<string, number>();
+    for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    let h = 0;
+    for (const n of counts.values()) h -= (n / s.length) * Math.log2(n / s.length);
+    return h;
+  };
+
+  it("agrees with a per-character count, call after call (its counts are reused)", () => {
+    for (const s of [
+      "",
+      "aaaa",
+      "X7kP2mQ9vL4nR8tW3yZ6bC1dF5gH0jK",
+      "3f2b8c1e-9d4a-4e6b-8a7c-1f2e3d4c5b6a",
+      "Zoë ÿÿ",
+      "key ✓ 🔑 then ascii",
+      "aaaa",
+    ]) {
+      expect(shannonEntropy(s)).toBeCloseTo(reference(s), 12);
+    }
   });
 });

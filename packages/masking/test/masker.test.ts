@@ -355,6 +355,17 @@ describe("maskRow", () => {
     ).toEqual(["[REDACTED:PHONE]", "5551234567"]);
   });
 
+  it("a UUID in a token column is kept, a random token beside it is masked", () => {
+    const keys = masker({ detect: ["api_key", "credit_card"], strategy: "redact" });
+    const columns = [col("token", "public.s.token"), col("api_token", "public.s.api_token")];
+    const uuid = "41111111-1111-1111-2222-3f2b8c1e9d4a";
+    expect(maskOne(keys, columns, [uuid, uuid.toUpperCase()])).toBe(undefined);
+    expect(maskOne(keys, columns, [uuid, "X7kP2mQ9vL4nR8tW3yZ6bC1dF5gH0jK"])).toEqual([
+      uuid,
+      "[REDACTED:API_KEY]",
+    ]);
+  });
+
   it("non-ASCII text around a match is kept intact", () => {
     const emails = masker({ detect: ["email"], strategy: "partial" });
     expect(

@@ -1,14 +1,16 @@
 import type { Match } from "../types";
 import type { DetectorImpl } from "./detector";
 import { CONTEXT_BOOST, keywordPattern, precededByKeyword } from "./context";
-import { F_DIGIT_RUN } from "./features";
+import { F_DIGIT_RUN, F_NOT_UUID, isUuid } from "./features";
 
 // Payment card numbers: 13–19 digits, optionally in groups of 3–8 separated by one space
 // or one dash (the same separator throughout), Luhn-valid. A number in a known issuer range
 // (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro) is reported on its own;
 // any other Luhn-valid number (a 13-digit millisecond timestamp is Luhn-valid one time in
 // ten) only with context. A run of digit groups is found first, then split into candidates,
-// so "4111 1111 1111 1111 123" (a card then a CVV) still yields the card.
+// so "4111 1111 1111 1111 123" (a card then a CVV) still yields the card. Digits that are
+// part of a longer identifier are not a card: a UUID (even one of digits only), or a run
+// joined by a dash to a group of hex digits (`…-9d4a-4123-8123-1f2e3d4c5b6a`).
 
 const RUN = /\d+(?:[ -]\d+)*/g;
 const WORDS = ["card", "cc", "pan", "credit", "visa", "mastercard", "amex"];
@@ -51,6 +53,40 @@ function isWordChar(c: number): boolean {
   );
 }
 
+function isHexLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** At most this many characters of a neighbouring group are looked at (linear time). */
+const MAX_HEX_GROUP = 64;
+
+/**
+ * Whether the run `text[start..end)` is joined by a dash to a group of 4 or more hex
+ * digits (a whole word: `…1e-` before it, `-1f2e…` after it). The group has a letter, or
+ * the run would have taken it in.
+ */
+function joinedToHex(text: string, start: number, end: number): boolean {
+  if (text.charCodeAt(start - 1) === 0x2d) {
+    let i = start - 2;
+    const stop = Math.max(0, start - 2 - MAX_HEX_GROUP);
+    for (; i >= stop; i--) {
+      const c = text.charCodeAt(i);
+      if (!isHexLetter(c) && (c < 0x30 || c > 0x39)) break;
+    }
+    if (start - 2 - i >= 4 && (i < stop || !isWordChar(text.charCodeAt(i)))) return true;
+  }
+  if (text.charCodeAt(end) === 0x2d) {
+    let i = end + 1;
+    const stop = Math.min(text.length, end + 1 + MAX_HEX_GROUP);
+    for (; i < stop; i++) {
+      const c = text.charCodeAt(i);
+      if (!isHexLetter(c) && (c < 0x30 || c > 0x39)) break;
+    }
+    if (i - end - 1 >= 4 && (i === stop || !isWordChar(text.charCodeAt(i)))) return true;
+  }
+  return false;
+}
+
 function allSame(digits: string): boolean {
   for (let i = 1; i < digits.length; i++) if (digits[i] !== digits[0]) return false;
   return true;
@@ -59,7 +95,10 @@ function allSame(digits: string): boolean {
 export const creditCard: DetectorImpl = {
   name: "credit_card",
   contextWords: WORDS,
-  requires: [[F_DIGIT_RUN, 13]],
+  requires: [
+    [F_DIGIT_RUN, 13],
+    [F_NOT_UUID, 1],
+  ],
   scan(text: string, columnContext: boolean, out: Match[]): void {
     RUN.lastIndex = 0;
     for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
@@ -74,6 +113,7 @@ export const creditCard: DetectorImpl = {
       ) {
         continue;
       }
+      if (joinedToHex(text, start, end)) continue;
       findInRun(text, start, m[0], columnContext, out);
     }
   },
@@ -92,6 +132,10 @@ function findInRun(text: string, runStart: number, run: string, context: boolean
   }
   let first = 0;
   while (first < groups.length) {
+    if (isUuid(text, runStart + groups[first]!.start, runStart + groups[first]!.start + 36)) {
+      first += 5; // a UUID of digits only: its groups are no card
+      continue;
+    }
     let best: Match | undefined;
     let bestLast = first;
     let digits = 0;

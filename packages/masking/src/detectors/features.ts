@@ -1,8 +1,9 @@
 // Cheap character counts over a value, computed once and shared by every detector's
 // prefilter (`requires`): a value without '@' never reaches the email scanner, one without
 // 13 digits in a row (spaces and dashes allowed) never reaches the card scanner, one
-// without a 16-character token never reaches the API key scanner. Works on raw bytes too,
-// so most values are never decoded to a string.
+// without a 16-character token never reaches the API key scanner, and a value that is just
+// a UUID reaches neither of those two. Works on raw bytes too, so most values are never
+// decoded to a string.
 
 export const F_DIGIT = 0;
 export const F_UPPER = 1;
@@ -19,6 +20,8 @@ export const F_DIGIT_RUN = 11;
 export const F_TOKEN_RUN = 12;
 /** Places where two uppercase letters are followed by two digits (an IBAN's start). */
 export const F_IBAN_START = 13;
+/** 1 unless the whole value is a canonical UUID (8-4-4-4-12 hex digits), then 0. */
+export const F_NOT_UUID = 14;
 
 export type Features = Int32Array;
 
@@ -33,6 +36,33 @@ const FLAGS = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) FLAGS[c] = DIGIT | TOKEN;
 for (let c = 0x41; c <= 0x5a; c++) FLAGS[c] = TOKEN | UPPER;
 for (let c = 0x61; c <= 0x7a; c++) FLAGS[c] = TOKEN;
+/** Hex digits 0-9 A-F a-f. */
+const HEX = new Uint8Array(256);
+for (const c of "0123456789ABCDEFabcdef") HEX[c.charCodeAt(0)] = 1;
+/** Length of a canonical UUID, and where its dashes are. */
+const UUID_LENGTH = 36;
+const isUuidDash = (i: number): boolean => i === 8 || i === 13 || i === 18 || i === 23;
+
+/** Whether `buf[start..]` is exactly a canonical UUID. */
+export function bufferIsUuid(buf: Uint8Array, start: number): boolean {
+  if (buf.length - start !== UUID_LENGTH) return false;
+  for (let i = 0; i < UUID_LENGTH; i++) {
+    const b = buf[start + i]!;
+    if (isUuidDash(i) ? b !== 0x2d : HEX[b] !== 1) return false;
+  }
+  return true;
+}
+
+/** Whether `text[start..end)` is exactly a canonical UUID (either case). */
+export function isUuid(text: string, start = 0, end = text.length): boolean {
+  if (end - start !== UUID_LENGTH) return false;
+  for (let i = 0; i < UUID_LENGTH; i++) {
+    const c = text.charCodeAt(start + i);
+    if (isUuidDash(i) ? c !== 0x2d : c > 0xff || HEX[c] !== 1) return false;
+  }
+  return true;
+}
+
 for (const c of " ()+.-_/=~@:") {
   const code = c.charCodeAt(0);
   if (" ()+.-".includes(c)) FLAGS[code]! |= NUMBER_PUNCT;
@@ -41,7 +71,7 @@ for (const c of " ()+.-_/=~@:") {
 }
 
 export function newFeatures(): Features {
-  return new Int32Array(F_IBAN_START + 1);
+  return new Int32Array(F_NOT_UUID + 1);
 }
 
 /** Counts of the rarer characters, kept apart so the hot loop only touches locals. */
@@ -123,6 +153,7 @@ export function bufferFeatures(buf: Buffer, start: number, f: Features): Feature
     Math.max(digitRun, maxDigitRun),
     Math.max(tokenRun, maxTokenRun),
     ibanStarts,
+    bufferIsUuid(buf, start),
   );
 }
 
@@ -188,6 +219,7 @@ export function stringFeatures(text: string, f: Features): Features {
     Math.max(digitRun, maxDigitRun),
     Math.max(tokenRun, maxTokenRun),
     ibanStarts,
+    isUuid(text),
   );
 }
 
@@ -219,6 +251,7 @@ function store(
   digitRun: number,
   tokenRun: number,
   ibanStarts: number,
+  uuid: boolean,
 ): Features {
   f[F_DIGIT] = digits;
   f[F_UPPER] = upper;
@@ -231,5 +264,6 @@ function store(
   f[F_DIGIT_RUN] = digitRun;
   f[F_TOKEN_RUN] = tokenRun;
   f[F_IBAN_START] = ibanStarts;
+  f[F_NOT_UUID] = uuid ? 0 : 1;
   return f;
 }
