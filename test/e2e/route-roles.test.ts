@@ -17,6 +17,7 @@ const ROUTES: Record<string, Role[]> = {
   "GET /api/v1/api-keys": ANY,
   "POST /api/v1/api-keys": ANY,
   "DELETE /api/v1/api-keys/{id}": ANY,
+  "POST /api/v1/api-keys/{id}/rotate": ANY,
   "GET /api/v1/users": READERS,
   "POST /api/v1/users": ADMIN,
   "GET /api/v1/users/{name}": READERS,

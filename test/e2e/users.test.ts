@@ -38,6 +38,7 @@ describe("users API", () => {
       displayName: null,
       kind: "human",
       role: "user",
+      owner: null,
       groups: [],
       disabledAt: null,
       createdAt: expect.any(String),
@@ -49,6 +50,7 @@ describe("users API", () => {
       name: "bob",
       role: "auditor",
       kind: "service_account",
+      owner: "alice",
       groups: ["ops", "dba", "ops"],
       displayName: "Bob the builder",
     });
@@ -57,6 +59,7 @@ describe("users API", () => {
       name: "bob",
       role: "auditor",
       kind: "service_account",
+      owner: { name: "alice" },
       groups: ["dba", "ops"],
       displayName: "Bob the builder",
     });
@@ -101,6 +104,8 @@ describe("users API", () => {
       [{ name: "dave", groups: ["dba", "Bad Group"] }, "groups.1"],
       [{ name: "dave", displayName: "" }, "displayName"],
       [{ name: "dave", colour: "blue" }, "colour"],
+      [{ name: "dave", kind: "service_account" }, "owner"],
+      [{ name: "dave", owner: "alice" }, "owner"],
     ];
     for (const [body, field] of cases) {
       const res = await cp.api().post("/api/v1/users", body);

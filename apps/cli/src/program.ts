@@ -3,6 +3,7 @@ import { registerAdminConnections } from "./commands/admin-connections";
 import { registerAdminConnectors } from "./commands/admin-connectors";
 import { registerAdminUsers } from "./commands/admin-users";
 import { registerAdminWebhooks } from "./commands/admin-webhooks";
+import { registerApiKeys } from "./commands/api-keys";
 import { registerConnect } from "./commands/connect";
 import { registerExec } from "./commands/exec";
 import { registerGrants } from "./commands/grants";
@@ -69,6 +70,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerReviews(program, ctx);
   registerRequest(program, ctx);
   registerGrants(program, ctx);
+  registerApiKeys(program, ctx);
 
   const admin = program
     .command("admin")

@@ -25,6 +25,15 @@ describe("users create: flags → POST /api/v1/users body", () => {
     });
   });
 
+  it("maps --owner on create and set", () => {
+    expect(createUserBody("bot", { kind: "service_account", owner: "alice" })).toEqual({
+      name: "bot",
+      kind: "service_account",
+      owner: "alice",
+    });
+    expect(updateUserBody({ owner: "bruno" })).toEqual({ owner: "bruno" });
+  });
+
   it("leaves out what was not given, so the server's defaults apply", () => {
     expect(createUserBody("bob", {})).toEqual({ name: "bob" });
   });
@@ -75,5 +84,8 @@ describe("users views", () => {
     expect(text).toMatch(/^Groups:\s+dba, eng$/m);
     expect(text).toMatch(/^Status:\s+disabled since 2025-11-25 11:59:00 UTC .*keys do not work$/m);
     expect(text).toMatch(/^Display name:\s+-$/m);
+    expect(text).toMatch(/^Owner:\s+-$/m);
+    const owned = UserSchema.parse({ ...alice, owner: { id: alice.id, name: "bruno" } });
+    expect(userDetails(owned, NOW)).toMatch(/^Owner:\s+bruno$/m);
   });
 });

@@ -3,6 +3,7 @@ import { type CliContext, connect } from "../context";
 import type { AirlockApi } from "../http/airlock-api";
 import type { CreatedApiKey, User } from "../http/schemas";
 import { outputOption } from "../output/format-option";
+import { keyBlock } from "../views/api-keys";
 import { userDetails, userTable } from "../views/users";
 import { collect } from "./connection-flags";
 import { commonOptions, emit, quoted } from "./shared";
@@ -53,6 +54,10 @@ export function registerAdminUsers(admin: Command, ctx: CliContext): void {
     )
     .option("--display-name <text>", "name to show for the user")
     .option(
+      "--owner <name>",
+      "service accounts (required): the human user accountable for the account",
+    )
+    .option(
       "--with-key",
       `also create an API key named "${DEFAULT_KEY_NAME}" for the user and print it once`,
     )
@@ -62,7 +67,7 @@ export function registerAdminUsers(admin: Command, ctx: CliContext): void {
       `
 Examples:
   airlock admin users create alice --group dba --display-name "Alice Liddell"
-  airlock admin users create ci-bot --kind service_account --with-key`,
+  airlock admin users create ci-bot --kind service_account --owner alice --with-key`,
     )
     .action(async (name: string, flags: UserFlags, cmd: Command) => {
       const { api } = connect(ctx, commonOptions(cmd).profile);
@@ -87,6 +92,7 @@ Examples:
     .option("--group <group>", "group, repeatable; replaces all the user's groups", collect)
     .option("--no-groups", "remove the user from all groups")
     .option("--display-name <text>", 'name to show for the user ("" clears it)')
+    .option("--owner <name>", "service accounts: hand the account to another human user")
     .option("--disable", "disable the user: their API keys stop working")
     .option("--enable", "enable a disabled user again")
     .addOption(outputOption())
@@ -115,15 +121,4 @@ async function createKey(ctx: CliContext, api: AirlockApi, user: User): Promise<
     ctx.term.err(`Created user ${quoted(user.name)}, but not its API key:\n`);
     throw err;
   }
-}
-
-function keyBlock(userName: string, key: string): string {
-  return [
-    `API key for ${quoted(userName)} (shown once: it cannot be retrieved again, store it now):`,
-    `  ${key}`,
-    "",
-    "Log in with it (the key is read from stdin):",
-    "  airlock login --api-key -",
-    "",
-  ].join("\n");
 }

@@ -13,6 +13,8 @@ export interface UserFlags {
   disable?: boolean;
   enable?: boolean;
   withKey?: boolean;
+  /** Service accounts: the accountable human's name. */
+  owner?: string;
 }
 
 export const ROLES: readonly UserRole[] = ["admin", "auditor", "user"];
@@ -28,6 +30,7 @@ export function createUserBody(name: string, flags: UserFlags): UserInput {
     ...(flags.displayName === undefined || flags.displayName === ""
       ? {}
       : { displayName: flags.displayName }),
+    ...(flags.owner === undefined ? {} : { owner: flags.owner }),
   };
 }
 
@@ -46,10 +49,11 @@ export function updateUserBody(flags: UserFlags): UserPatch {
       : { displayName: flags.displayName === "" ? null : flags.displayName }),
     ...(flags.disable === true ? { disabled: true } : {}),
     ...(flags.enable === true ? { disabled: false } : {}),
+    ...(flags.owner === undefined ? {} : { owner: flags.owner }),
   };
   if (Object.keys(patch).length === 0) {
     throw new UsageError(
-      "nothing to change: give --role, --group, --no-groups, --display-name, --disable or --enable",
+      "nothing to change: give --role, --group, --no-groups, --display-name, --owner, --disable or --enable",
     );
   }
   return patch;

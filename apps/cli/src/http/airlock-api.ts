@@ -23,6 +23,9 @@ import {
   ConnectorSchema,
   type ConnectorTokenInfo,
   ConnectorTokenInfoSchema,
+  type ApiKey,
+  type ApiKeyInput,
+  ApiKeySchema,
   type CreatedApiKey,
   CreatedApiKeySchema,
   CreatedConnectorSchema,
@@ -87,8 +90,25 @@ export class AirlockApi {
 
   /** An API key named `name`; admins may give it to another `user`. The key is shown once. */
   createApiKey(name: string, user?: string): Promise<CreatedApiKey> {
-    const body = user === undefined ? { name } : { name, user };
-    return this.http.post("/api/v1/api-keys", body, CreatedApiKeySchema);
+    return this.createApiKeyWith(user === undefined ? { name } : { name, user });
+  }
+
+  createApiKeyWith(input: ApiKeyInput): Promise<CreatedApiKey> {
+    return this.http.post("/api/v1/api-keys", input, CreatedApiKeySchema);
+  }
+
+  /** Your keys; admins get every key. */
+  async listApiKeys(): Promise<ApiKey[]> {
+    return (await this.http.get("/api/v1/api-keys", itemsOf(ApiKeySchema))).items;
+  }
+
+  revokeApiKey(id: string): Promise<void> {
+    return this.http.delete(`/api/v1/api-keys/${seg(id)}`);
+  }
+
+  /** A new key replacing `id` (which is revoked); the new key is shown once. */
+  rotateApiKey(id: string): Promise<CreatedApiKey> {
+    return this.http.post(`/api/v1/api-keys/${seg(id)}/rotate`, {}, CreatedApiKeySchema);
   }
 
   async listConnectors(): Promise<Connector[]> {

@@ -29,6 +29,8 @@ export const UserSchema = z.looseObject({
   displayName: z.string().nullish(),
   kind: z.string(),
   role: z.string(),
+  /** The human accountable for a service account. */
+  owner: z.looseObject({ id: z.string(), name: z.string() }).nullish(),
   groups: z.array(z.string()).default([]),
   disabledAt: optionalTimestamp,
   createdAt: timestamp,
@@ -45,6 +47,8 @@ export interface UserInput {
   kind?: UserKind;
   groups?: string[];
   displayName?: string;
+  /** Required for a service account: a human user's name. */
+  owner?: string;
 }
 
 /** Body of PATCH /users/:name: any subset; `groups` replaces the set; null clears displayName. */
@@ -53,16 +57,36 @@ export interface UserPatch {
   groups?: string[];
   displayName?: string | null;
   disabled?: boolean;
+  owner?: string;
 }
 
-/** POST /api-keys: the key's record and the whole key, shown once. */
+/** An API key's record (never its secret). */
+export const ApiKeySchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  userName: z.string(),
+  /** Connections the key may open sessions on; empty: any. */
+  connections: z.array(z.string()).default([]),
+  createdAt: timestamp.optional(),
+  expiresAt: optionalTimestamp,
+  revokedAt: optionalTimestamp,
+  lastUsedAt: optionalTimestamp,
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+/** Body of POST /api-keys. */
+export interface ApiKeyInput {
+  name: string;
+  /** Admins only: the holder's name. */
+  user?: string;
+  expiresInDays?: number;
+  connections?: string[];
+}
+
+/** POST /api-keys and /api-keys/:id/rotate: the key's record and the whole key, shown once. */
 export const CreatedApiKeySchema = z.object({
-  apiKey: z.looseObject({
-    id: z.string(),
-    name: z.string(),
-    prefix: z.string(),
-    userName: z.string(),
-  }),
+  apiKey: ApiKeySchema,
   key: z.string(),
 });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;

@@ -24,6 +24,7 @@ export function userDetails(u: User, now: Date): string {
     ["ID", u.id],
     ["Role", u.role],
     ["Kind", kindLabel(u.kind)],
+    ["Owner", orDash(u.owner?.name)],
     ["Groups", orDash(u.groups.join(", "))],
     [
       "Status",

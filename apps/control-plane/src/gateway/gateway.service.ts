@@ -150,6 +150,7 @@ export class GatewayService {
     if (open === undefined) return undefined;
     const route = await this.resolve(client, open);
     if (route === undefined) return undefined;
+    if (!this.keyAllows(client, principal, route)) return undefined;
     const parser = new FrontendParser({ maxFrameBytes: this.config.postgres.maxFrameBytes });
     const startup = await readStartup(client, parser, STARTUP_TIMEOUT_MS);
     switch (startup.kind) {
@@ -274,6 +275,42 @@ export class GatewayService {
       connection: { id: connection.id, name: connection.name, tags: connection.tags },
       connector: connection.connector,
     };
+  }
+
+  /**
+   * An API key scoped to connections opens sessions only on those: anything else is refused
+   * (and audited) before a connector is asked for anything. REST calls are not scoped.
+   */
+  private keyAllows(client: ClientStream, principal: Principal, route: SessionRoute): boolean {
+    const allowed = principal.connections;
+    const name = route.connection.name;
+    if (allowed.length === 0 || allowed.includes(name)) return true;
+    this.logger.info(
+      { user: principal.userName, apiKeyId: principal.apiKeyId, connection: name },
+      "session refused: the API key is not scoped to the connection",
+    );
+    void this.audit
+      .record({
+        code: "session.refused",
+        outcome: "denied",
+        actorId: principal.userId,
+        actorName: principal.userName,
+        actorKind: principal.kind,
+        sessionId: null,
+        connectionName: name,
+        data: {
+          reason: "api_key_connections",
+          apiKeyId: principal.apiKeyId,
+          allowed: [...allowed],
+        },
+      })
+      .catch(() => undefined);
+    client.close(
+      CloseCode.CLOSE_CODE_PERMISSION_DENIED,
+      `this API key may open sessions only on: ${allowed.join(", ")}; ` +
+        `ask for a key scoped to "${name}"`,
+    );
+    return false;
   }
 
   private cancel(principal: Principal, processId: number, secretKey: number): void {

@@ -11,6 +11,8 @@ export interface NewApiKey {
   prefix: string;
   secretHash: Buffer;
   expiresAt: Date | null;
+  /** Absent: no restriction. */
+  connections?: string[];
 }
 
 /** Key of the advisory lock that serialises bootstrap across replicas booting together. */
@@ -52,6 +54,15 @@ export class ApiKeyRepository {
     const db = tx ?? this.prisma.client;
     await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
     return db.apiKey.findUnique({ where: { id }, include: { user: true } });
+  }
+
+  /** Sets revokedAt if the key is not revoked yet; false when it already was. */
+  async revokeIfActive(id: string, at: Date, tx?: Db): Promise<boolean> {
+    const { count } = await (tx ?? this.prisma.client).apiKey.updateMany({
+      where: { id, revokedAt: null },
+      data: { revokedAt: at },
+    });
+    return count === 1;
   }
 
   async touchLastUsed(id: string, at: Date, tx?: Db): Promise<void> {

@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { Name, NullableTimestamp, Timestamp, Uuid } from "../validation/common.schemas";
 
+export const MAX_KEY_CONNECTIONS = 50;
+
+/** Connection names a key may open sessions on: duplicates dropped, sorted; empty: any. */
+const KeyConnections = z
+  .array(Name)
+  .max(MAX_KEY_CONNECTIONS, { error: `at most ${MAX_KEY_CONNECTIONS} connections` })
+  .transform((names) => [...new Set(names)].sort())
+  .describe("connection names the key may open sessions on; empty or absent: no restriction");
+
 export const CreateApiKeyBody = z.strictObject({
   name: Name,
   expiresInDays: z
@@ -10,6 +19,7 @@ export const CreateApiKeyBody = z.strictObject({
     .optional(),
   /** Admins only: the name of the user who will hold the key. */
   user: z.string().min(1).max(200).optional(),
+  connections: KeyConnections.default([]),
 });
 export type CreateApiKeyBody = z.output<typeof CreateApiKeyBody>;
 
@@ -21,6 +31,8 @@ export const ApiKeyView = z.object({
   prefix: z.string(),
   userId: z.uuid(),
   userName: z.string(),
+  /** Sorted; empty: the key may open sessions on any connection its policies allow. */
+  connections: z.array(z.string()),
   createdAt: Timestamp,
   expiresAt: NullableTimestamp,
   revokedAt: NullableTimestamp,

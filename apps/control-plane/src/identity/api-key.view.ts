@@ -10,6 +10,7 @@ export function toApiKeyView(row: ApiKeyWithUser): ApiKeyView {
     prefix: row.prefix,
     userId: row.userId,
     userName: row.user.name,
+    connections: row.connections,
     createdAt: iso(row.createdAt),
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),

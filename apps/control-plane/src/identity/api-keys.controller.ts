@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from "@nestjs/common";
-import { ApiTags } from "@nestjs/swagger";
+import { ApiResponse, ApiTags } from "@nestjs/swagger";
 import { DocAuthenticated, DocBody, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import { ApiKeyIdParam, ApiKeyList, CreateApiKeyBody, CreatedApiKey } from "./api-key.schemas";
@@ -30,6 +30,20 @@ export class ApiKeysController {
     @Body(new ZodPipe(CreateApiKeyBody)) body: CreateApiKeyBody,
   ): Promise<CreatedApiKey> {
     return this.apiKeys.create(caller, body);
+  }
+
+  /**
+   * Rotates a key (yours, or any key for admins): a new key with the same holder, name,
+   * connections and expiry, shown this once; the old key is revoked.
+   */
+  @Post(":id/rotate")
+  @DocResponse(201, CreatedApiKey)
+  @ApiResponse({ status: 409, description: "conflict: the key is revoked or expired" })
+  rotate(
+    @CurrentPrincipal() caller: Principal,
+    @Param("id", new ZodPipe(ApiKeyIdParam)) id: string,
+  ): Promise<CreatedApiKey> {
+    return this.apiKeys.rotate(caller, id);
   }
 
   /** Revokes a key (yours, or any key for admins). */

@@ -1,8 +1,10 @@
-// API keys: list, create, revoke. Non-admins see and manage only their own keys.
+// API keys: list, create, revoke, rotate. Non-admins see and manage only their own keys.
+// A key may be scoped to connections: it opens sessions only on those (the gateway checks).
 import { Injectable } from "@nestjs/common";
-import { InvalidInput, NotFound, PermissionDenied } from "../errors/domain-errors";
+import { PrismaService } from "../db/prisma.service";
+import { Conflict, InvalidInput, NotFound, PermissionDenied } from "../errors/domain-errors";
 import { issueToken } from "../security/secret-token";
-import { ApiKeyRepository } from "./api-key.repository";
+import { ApiKeyRepository, type ApiKeyWithUser } from "./api-key.repository";
 import type { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from "./api-key.schemas";
 import { toApiKeyView } from "./api-key.view";
 import type { Principal } from "./auth/principal";
@@ -13,6 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 @Injectable()
 export class ApiKeysService {
   constructor(
+    private readonly prisma: PrismaService,
     private readonly keys: ApiKeyRepository,
     private readonly users: UserRepository,
   ) {}
@@ -35,20 +38,62 @@ export class ApiKeysService {
       prefix: issued.prefix,
       secretHash: issued.secretHash,
       expiresAt,
+      connections: input.connections,
+    });
+    return { apiKey: toApiKeyView(row), key: issued.token };
+  }
+
+  /**
+   * Replaces a key: a new secret with the same holder, name, connections and expiry, and
+   * the old key revoked in the same transaction. A revoked or expired key is not rotated.
+   */
+  async rotate(caller: Principal, id: string): Promise<CreatedApiKey> {
+    const old = await this.findManageable(caller, id);
+    const now = new Date();
+    if (old.revokedAt !== null) {
+      throw new Conflict(`API key ${id} is revoked; create a new one with POST /api/v1/api-keys`);
+    }
+    if (old.expiresAt !== null && old.expiresAt <= now) {
+      throw new Conflict(
+        `API key ${id} expired at ${old.expiresAt.toISOString()}; create a new one with POST /api/v1/api-keys`,
+      );
+    }
+    const issued = issueToken("key");
+    const row = await this.prisma.transaction(async (tx) => {
+      if (!(await this.keys.revokeIfActive(id, now, tx))) {
+        throw new Conflict(`API key ${id} was revoked meanwhile; create a new one`);
+      }
+      return this.keys.create(
+        {
+          userId: old.userId,
+          name: old.name,
+          prefix: issued.prefix,
+          secretHash: issued.secretHash,
+          expiresAt: old.expiresAt,
+          connections: old.connections,
+        },
+        tx,
+      );
     });
     return { apiKey: toApiKeyView(row), key: issued.token };
   }
 
   /** Revokes a key (idempotent). Someone else's key is reported as not found to non-admins. */
   async revoke(caller: Principal, id: string): Promise<ApiKeyView> {
-    const row = await this.keys.findById(id);
-    if (row === null || (caller.role !== "admin" && row.userId !== caller.userId)) {
-      throw new NotFound(`no API key with id ${id}; list yours with GET /api/v1/api-keys`);
-    }
+    await this.findManageable(caller, id);
     const revoked = await this.keys.revoke(id, new Date());
     if (revoked === null)
       throw new NotFound(`no API key with id ${id}; list yours with GET /api/v1/api-keys`);
     return toApiKeyView(revoked);
+  }
+
+  /** The key if the caller may manage it (theirs, or any for admins); else NotFound. */
+  private async findManageable(caller: Principal, id: string): Promise<ApiKeyWithUser> {
+    const row = await this.keys.findById(id);
+    if (row === null || (caller.role !== "admin" && row.userId !== caller.userId)) {
+      throw new NotFound(`no API key with id ${id}; list yours with GET /api/v1/api-keys`);
+    }
+    return row;
   }
 
   private async resolveHolder(caller: Principal, userName: string | undefined): Promise<string> {

@@ -5,14 +5,18 @@ import { Conflict } from "../errors/domain-errors";
 import type { Role, User, UserKind } from "../generated/prisma/client";
 
 export type UserRecord = User;
-/** A user with the names of their groups (in no particular order). */
-export type UserWithGroups = User & { groups: Array<{ group: { name: string } }> };
+/** A user with their owner and the names of their groups (in no particular order). */
+export type UserWithGroups = User & {
+  owner: { id: string; name: string } | null;
+  groups: Array<{ group: { name: string } }>;
+};
 
 export interface NewUser {
   name: string;
   role: Role;
   kind: UserKind;
   displayName?: string | null;
+  ownerId?: string | null;
 }
 
 /** Columns an admin may change; absent keys stay as they are. */
@@ -20,9 +24,13 @@ export interface UserChanges {
   role?: Role;
   displayName?: string | null;
   disabledAt?: Date | null;
+  ownerId?: string;
 }
 
-const withGroups = { groups: { select: { group: { select: { name: true } } } } } as const;
+const withGroups = {
+  owner: { select: { id: true, name: true } },
+  groups: { select: { group: { select: { name: true } } } },
+} as const;
 
 /** Key of the advisory lock that serialises changes that could leave no enabled admin. */
 const ADMINS_LOCK = "airlock:admins";

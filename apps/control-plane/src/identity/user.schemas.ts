@@ -31,12 +31,21 @@ const DisplayName = z
   .min(1, { error: "must not be empty (send null to clear it)" })
   .max(200);
 
+/** A user name; looser than `Name` like `UserNameParam`, since owners may come from an IdP. */
+const OwnerName = z
+  .string()
+  .min(1, { error: "must be a user name" })
+  .max(200)
+  .describe("service accounts only: the name of the human user accountable for it");
+
 export const CreateUserBody = z.strictObject({
   name: Name,
   role: Role.default("user"),
   kind: UserKind.default("human"),
   groups: Groups.default([]),
   displayName: DisplayName.optional(),
+  /** Required for a service account; refused for a human. */
+  owner: OwnerName.optional(),
 });
 export type CreateUserBody = z.output<typeof CreateUserBody>;
 
@@ -46,6 +55,8 @@ export const UpdateUserBody = z.strictObject({
   groups: Groups.optional(),
   displayName: DisplayName.nullable().optional(),
   disabled: z.boolean().optional().describe("true: the user's API keys stop authenticating"),
+  /** Service accounts only: hands the account to another human owner. */
+  owner: OwnerName.optional(),
 });
 export type UpdateUserBody = z.output<typeof UpdateUserBody>;
 
@@ -61,6 +72,8 @@ export const UserView = z.object({
   displayName: z.string().nullable(),
   kind: UserKind,
   role: Role,
+  /** The human accountable for a service account; null for humans (or a deleted owner). */
+  owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
   /** Sorted by name. */
   groups: z.array(z.string()),
   disabledAt: NullableTimestamp,

@@ -2,7 +2,7 @@ import { iso } from "../validation/common.schemas";
 import type { UserWithGroups } from "./user.repository";
 import type { UserView } from "./user.schemas";
 
-/** The API representation of a user, with their group names sorted. */
+/** The API representation of a user, with their owner and their group names sorted. */
 export function toUserView(row: UserWithGroups): UserView {
   return {
     id: row.id,
@@ -10,6 +10,7 @@ export function toUserView(row: UserWithGroups): UserView {
     displayName: row.displayName,
     kind: row.kind,
     role: row.role,
+    owner: row.owner === null ? null : { id: row.owner.id, name: row.owner.name },
     groups: row.groups.map((membership) => membership.group.name).sort(),
     disabledAt: iso(row.disabledAt),
     createdAt: iso(row.createdAt),

@@ -1,12 +1,13 @@
 // Users and their groups, managed by admins until an identity provider syncs them.
 // An admin cannot demote or disable themselves, and no change may leave the
-// installation without an enabled admin.
+// installation without an enabled admin. A service account has a human owner,
+// accountable for it; a human has none.
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
 import { ROOT_LOGGER } from "../config/config.tokens";
 import { type DbTx, PrismaService } from "../db/prisma.service";
-import { Conflict, NotFound, PermissionDenied } from "../errors/domain-errors";
-import type { Principal } from "./auth/principal";
+import { Conflict, InvalidInput, NotFound, PermissionDenied } from "../errors/domain-errors";
+import type { Principal, UserKind } from "./auth/principal";
 import { type UserChanges, UserRepository, type UserWithGroups } from "./user.repository";
 import type { CreateUserBody, UpdateUserBody, UserView } from "./user.schemas";
 import { toUserView } from "./user.view";
@@ -33,6 +34,7 @@ export class UsersService {
 
   /** Creates the user with their groups (groups that do not exist yet are created). */
   async create(caller: Principal, input: CreateUserBody): Promise<UserView> {
+    const ownerId = await this.ownerFor(input.kind, input.owner);
     const row = await this.prisma.transaction(async (tx) => {
       const user = await this.users.create(
         {
@@ -40,6 +42,7 @@ export class UsersService {
           role: input.role,
           kind: input.kind,
           displayName: input.displayName ?? null,
+          ownerId,
         },
         tx,
       );
@@ -57,8 +60,11 @@ export class UsersService {
   async update(caller: Principal, name: string, input: UpdateUserBody): Promise<UserView> {
     const target = await this.find(name);
     if (target.id === caller.userId) refuseSelfLockout(input);
+    const ownerId =
+      input.owner === undefined ? undefined : await this.ownerFor(target.kind, input.owner);
     const row = await this.prisma.transaction(async (tx) => {
       const changes = await this.changesFor(target.id, input, tx);
+      if (ownerId !== undefined && ownerId !== null) changes.ownerId = ownerId;
       if (Object.keys(changes).length > 0) await this.users.update(target.id, changes, tx);
       if (input.groups !== undefined) await this.users.replaceGroups(target.id, input.groups, tx);
       return this.reload(target.id, tx);
@@ -99,6 +105,41 @@ export class UsersService {
       );
     }
     return changes;
+  }
+
+  /**
+   * The owner's id for a user of `kind`: a service account needs an existing human owner,
+   * a human may not have one (null).
+   */
+  private async ownerFor(kind: UserKind, ownerName: string | undefined): Promise<string | null> {
+    if (kind === "human") {
+      if (ownerName === undefined) return null;
+      throw new InvalidInput(
+        "body.owner: only service accounts have an owner; leave out `owner` for a human user",
+        "owner",
+      );
+    }
+    if (ownerName === undefined) {
+      throw new InvalidInput(
+        "body.owner: a service account needs an owner: the name of the human user " +
+          'accountable for it (e.g. "owner": "alice")',
+        "owner",
+      );
+    }
+    const owner = await this.users.findByName(ownerName);
+    if (owner === null) {
+      throw new InvalidInput(
+        `body.owner: no user named "${ownerName}"; list users with GET /api/v1/users`,
+        "owner",
+      );
+    }
+    if (owner.kind !== "human") {
+      throw new InvalidInput(
+        `body.owner: "${ownerName}" is a service account; the owner must be a human user`,
+        "owner",
+      );
+    }
+    return owner.id;
   }
 
   private async find(name: string): Promise<UserWithGroups> {

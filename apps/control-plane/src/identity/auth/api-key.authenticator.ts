@@ -61,6 +61,7 @@ export class ApiKeyAuthenticator {
       role: row.user.role,
       authMethod: "api_key",
       apiKeyId: row.id,
+      connections: row.connections,
     };
   }
 

@@ -11,6 +11,8 @@ export interface Principal {
   authMethod: "api_key";
   /** The API key that authenticated this request. */
   apiKeyId: string;
+  /** Connections the key may open sessions on; empty: any (policies still decide). */
+  connections: readonly string[];
 }
 
 /** The request shape the guard and the @CurrentPrincipal decorator rely on. */
