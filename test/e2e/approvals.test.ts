@@ -209,7 +209,12 @@ describe("a command held for review", () => {
       "review.approved",
       "review.executed",
     ]);
-    const session = await admin.get(`/api/v1/sessions/${after.sessionId}`);
+    // The completion is recorded after the result (batched): wait for it.
+    const session = await waitUntil("the released command's completion", async () => {
+      const s = await admin.get(`/api/v1/sessions/${after.sessionId}`);
+      const c = s.body.commands.find((x: any) => x.seq === after.commandSeq);
+      return c?.status === "ok" ? s : undefined;
+    });
     const command = session.body.commands.find((c: any) => c.seq === after.commandSeq);
     expect(command).toMatchObject({ decision: "review", status: "ok", reviewId: id });
     expect(after.executionSessionId).toBe(after.sessionId);

@@ -29,10 +29,14 @@ describe("the pg driver", () => {
     } finally {
       await client.end();
     }
-    const [row] = await gw.store_(
-      "select protocol, params, status, row_count from commands where sql = $1",
-      ["select name, email from customers where id = $1 and country = $2"],
-    );
+    // Completions are recorded after the result (batched, not write-ahead): wait for it.
+    const [row] = await waitUntil("the command's completion recorded", async () => {
+      const rows = await gw.store_(
+        "select protocol, params, status, row_count from commands where sql = $1",
+        ["select name, email from customers where id = $1 and country = $2"],
+      );
+      return rows[0]?.status === "pending" ? undefined : rows;
+    });
     expect(row).toMatchObject({ protocol: "extended", params: ["7", "DE"], status: "ok" });
     expect(Number(row.row_count)).toBe(1);
   });
