@@ -15,7 +15,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -41,6 +40,7 @@ import {
   serverVersion,
   withClient,
 } from "./lib/postgres.mjs";
+import { writeResultFiles } from "./lib/results-files.mjs";
 import { memoryOf, resetPeak, runCommand, sleep } from "./lib/procs.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -660,17 +660,7 @@ function writeResults(options, results, markdown) {
         ? `-${options.rows}-rows`
         : "";
   const base = path.join(dir, `${results.startedAt.slice(0, 10)}-masking${suffix}`);
-  writeFileSync(`${base}.md`, `${markdown}\n`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  const prettier = path.join(repoRoot, "node_modules/.bin/prettier");
-  if (existsSync(prettier)) {
-    try {
-      execFileSync(prettier, ["--write", "--log-level", "warn", `${base}.md`, `${base}.json`]);
-    } catch {
-      // formatting is a nicety
-    }
-  }
-  return [`${base}.md`, `${base}.json`].map((f) => path.relative(repoRoot, f));
+  return writeResultFiles(repoRoot, base, markdown, results);
 }
 
 // ---------------------------------------------------------------------------------------

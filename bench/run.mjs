@@ -4,7 +4,7 @@
 // (control plane + connector + `airlock connect`). Then a 1M-row result through each path,
 // with the peak RSS of the gateway processes. See bench/README.md.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,7 @@ import {
   resetBetweenRuns,
   serverVersion,
 } from "./lib/postgres.mjs";
+import { writeResultFiles } from "./lib/results-files.mjs";
 import { memoryOf, resetPeak, runCommand } from "./lib/procs.mjs";
 import { evaluateTargets, renderMarkdown } from "./lib/report.mjs";
 
@@ -258,18 +259,7 @@ function writeResults(options, results, markdown) {
     (options.policy !== "permissive" ? `-policy-${options.policy}` : "") +
     (options.storeAsyncCommit ? "-store-async-commit" : "");
   const base = path.join(dir, `${results.startedAt.slice(0, 10)}${suffix}`);
-  writeFileSync(`${base}.md`, `${markdown}\n`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  // Keep the files as `pnpm lint` (prettier --check) wants them.
-  const prettier = path.join(repoRoot, "node_modules/.bin/prettier");
-  if (existsSync(prettier)) {
-    try {
-      execFileSync(prettier, ["--write", "--log-level", "warn", `${base}.md`, `${base}.json`]);
-    } catch {
-      // formatting is a nicety
-    }
-  }
-  return [`${base}.md`, `${base}.json`].map((f) => path.relative(repoRoot, f));
+  return writeResultFiles(repoRoot, base, markdown, results);
 }
 
 async function main() {
