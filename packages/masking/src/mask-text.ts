@@ -84,7 +84,7 @@ export function maskText(
 
 /**
  * In escaped text, a position right after an unpaired backslash is inside an escape
- * (`\nbob@example.com` scanned as `nbob@…`): move it past the escape (`\uXXXX` in JSON;
+ * (`\nbob@example.com` scanned as `nbob@…`): move it past the escape (`\u` and four hex digits in JSON;
  * one character in COPY, which only writes \\ \b \f \n \r \t \v).
  */
 function afterEscape(text: string, pos: number, syntax: "json" | "copy"): number {

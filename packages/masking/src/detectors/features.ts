@@ -157,6 +157,11 @@ export function bufferFeatures(buf: Buffer, start: number, f: Features): Feature
   );
 }
 
+/**
+ * The same counts over a string. It repeats bufferFeatures' loop on purpose: both run once
+ * per value on the data path, so neither goes through a per-character accessor. A change
+ * to one must be made to the other; test/features.test.ts checks that they agree.
+ */
 export function stringFeatures(text: string, f: Features): Features {
   let digits = 0;
   let upper = 0;
