@@ -11,6 +11,7 @@ import { GatewayModule } from "./gateway/gateway.module";
 import { GrpcModule } from "./grpc/grpc.module";
 import { HealthModule } from "./health/health.module";
 import { IdentityModule } from "./identity/identity.module";
+import { IdentityViewModule } from "./identity-view/identity-view.module";
 import { NotificationsModule } from "./notifications/notifications.module";
 import { PoliciesModule } from "./policies/policies.module";
 import { RecordingModule } from "./recording/recording.module";
@@ -25,6 +26,7 @@ export class AppModule {
         ConfigModule.forRoot(config, logger),
         HealthModule,
         IdentityModule,
+        IdentityViewModule,
         ConnectorsModule,
         ConnectionsModule,
         PoliciesModule,

@@ -55,6 +55,15 @@ const badValues: Array<[variable: string, value: string, secret: string]> = [
   ["AIRLOCK_RECORD_BYTES", "lots-MARKER14", "lots-MARKER14"],
   ["AIRLOCK_MASK_VERIFY", "maybe-MARKER15", "maybe-MARKER15"],
   ["AIRLOCK_WEBHOOK_ATTEMPTS", "many-MARKER13", "many-MARKER13"],
+  ["AIRLOCK_OIDC_ISSUER", "ldap://user:IdpSecret16@idp", "IdpSecret16"],
+  ["AIRLOCK_OIDC_CLIENT_ID", "client-MARKER22", "client-MARKER22"],
+  ["AIRLOCK_OIDC_SCOPES", "openid  two-spaces-MARKER17", "two-spaces-MARKER17"],
+  ["AIRLOCK_OIDC_GROUPS_CLAIM", "bad claim-MARKER18", "bad claim-MARKER18"],
+  ["AIRLOCK_OIDC_USERNAME_CLAIM", "a..b-MARKER19", "a..b-MARKER19"],
+  ["AIRLOCK_OIDC_RECHECK_SECONDS", "never-MARKER23", "never-MARKER23"],
+  ["AIRLOCK_IDENTITY_SWEEP_MS", "often-MARKER20", "often-MARKER20"],
+  ["AIRLOCK_ACCESS_TOKEN_TTL_SECONDS", "5", "5"],
+  ["AIRLOCK_LOGIN_MAX_AGE_SECONDS", "forever-MARKER21", "forever-MARKER21"],
 ];
 
 /** Variables the schema takes as any string: files and folders, checked elsewhere (or not at all). */
@@ -63,6 +72,8 @@ const anyString = [
   "AIRLOCK_GRPC_TLS_KEY_FILE",
   "AIRLOCK_GRPC_TLS_CLIENT_CA_FILE",
   "AIRLOCK_MIGRATIONS_DIR",
+  "AIRLOCK_IDENTITY_MAPPING_FILE",
+  "AIRLOCK_OIDC_CLIENT_SECRET",
 ];
 
 describe("control plane config schema", () => {
@@ -116,6 +127,33 @@ describe("control plane config schema", () => {
     expect(byDefault.ok && byDefault.config.auditCommit).toBe("sync");
     const relaxed = loadConfig({ ...valid, AIRLOCK_AUDIT_COMMIT: "async" });
     expect(relaxed.ok && relaxed.config.auditCommit).toBe("async");
+  });
+
+  it("needs the OIDC client id and secret once an issuer is set, and says so by name", () => {
+    const problems = problemsFor({ ...valid, AIRLOCK_OIDC_ISSUER: "https://idp.example.com" });
+    expect(problems.sort()).toEqual([
+      "AIRLOCK_OIDC_CLIENT_ID: is required when AIRLOCK_OIDC_ISSUER is set",
+      "AIRLOCK_OIDC_CLIENT_SECRET: is required when AIRLOCK_OIDC_ISSUER is set",
+    ]);
+    const on = loadConfig({
+      ...valid,
+      AIRLOCK_OIDC_ISSUER: "https://idp.example.com",
+      AIRLOCK_OIDC_CLIENT_ID: "airlock",
+      AIRLOCK_OIDC_CLIENT_SECRET: "s3cret-value",
+      AIRLOCK_OIDC_SCOPES: "profile groups",
+    });
+    expect(on.ok && on.config.oidc?.scopes).toEqual(["openid", "profile", "groups"]);
+    expect(on.ok && on.config.oidc?.groupsClaim).toBe("groups");
+  });
+
+  it("reports a mapping file that cannot be read, naming the variable and the file", () => {
+    const problems = problemsFor({
+      ...valid,
+      AIRLOCK_IDENTITY_MAPPING_FILE: "/nonexistent/airlock-mapping.yaml",
+    });
+    expect(problems).toEqual([
+      "AIRLOCK_IDENTITY_MAPPING_FILE: cannot read /nonexistent/airlock-mapping.yaml (ENOENT)",
+    ]);
   });
 
   it("covers every variable of the schema in this table", () => {

@@ -73,6 +73,12 @@ export type RevokeBody = z.output<typeof RevokeBody>;
 
 const Person = z.object({ id: z.uuid(), name: z.string() });
 
+/** Who asked: a person or a service account (with the human who owns it). */
+const Requester = Person.extend({
+  kind: z.enum(["human", "service_account"]),
+  owner: Person.nullable(),
+});
+
 export const VoteView = z.object({
   voter: Person,
   verdict: z.enum(["approve", "reject"]),
@@ -95,7 +101,7 @@ export const ReviewView = z.object({
   id: z.string(),
   kind: z.enum(["command", "grant"]),
   status: z.enum(REVIEW_STATUSES),
-  requester: Person,
+  requester: Requester,
   connection: z.string(),
   /** kind = command: the held command. */
   sessionId: z.uuid().nullable(),

@@ -9,13 +9,21 @@ import { newGrantId, newReviewId } from "./review-id";
 import type { ReviewStatusValue } from "./vote-rules";
 
 const withPeople = {
-  requester: { select: { id: true, name: true } },
+  requester: {
+    select: { id: true, name: true, kind: true, owner: { select: { id: true, name: true } } },
+  },
   votes: { include: { voter: { select: { id: true, name: true } } }, orderBy: { at: "asc" } },
   grant: { select: { id: true } },
 } as const;
 
 export type ReviewRecord = Review & {
-  requester: { id: string; name: string };
+  /** A service account's owner is the human accountable for it, who sees its reviews. */
+  requester: {
+    id: string;
+    name: string;
+    kind: "human" | "service_account";
+    owner: { id: string; name: string } | null;
+  };
   votes: (ReviewVote & { voter: { id: string; name: string } })[];
   grant: { id: string } | null;
 };
@@ -140,7 +148,8 @@ export class ApprovalsRepository {
   list(
     filter: {
       status?: ReviewStatusValue;
-      requesterId?: string;
+      /** Reviews requested by any of these users. */
+      requesterIds?: readonly string[];
       /** Pending reviews whose approver or break-glass groups include one of these. */
       approverGroups?: readonly string[];
       sessionId?: string;
@@ -149,7 +158,7 @@ export class ApprovalsRepository {
   ): Promise<ReviewRecord[]> {
     const where: Prisma.ReviewWhereInput = {};
     if (filter.status !== undefined) where.status = filter.status;
-    if (filter.requesterId !== undefined) where.requesterId = filter.requesterId;
+    if (filter.requesterIds !== undefined) where.requesterId = { in: [...filter.requesterIds] };
     if (filter.sessionId !== undefined) {
       where.OR = [{ sessionId: filter.sessionId }, { executionSessionId: filter.sessionId }];
     }

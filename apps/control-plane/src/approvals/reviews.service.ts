@@ -440,9 +440,11 @@ export class ReviewsService {
         limit,
       );
     } else if (scope === "mine") {
+      // Mine: what I asked for, and what the service accounts I own asked for.
+      const owned = await this.identity.ownedServiceAccounts(caller.userId);
       rows = await this.repo.list(
         {
-          requesterId: caller.userId,
+          requesterIds: [caller.userId, ...owned],
           ...(query.status === undefined ? {} : { status: query.status }),
         },
         limit,
@@ -498,6 +500,7 @@ export class ReviewsService {
   private mayRead(caller: Principal, voter: Voter, review: ReviewRecord): boolean {
     if (caller.role === "admin" || caller.role === "auditor") return true;
     if (review.requesterId === caller.userId) return true;
+    if (review.requester.owner?.id === caller.userId) return true;
     return voter.groups.some(
       (g) => review.approverGroups.includes(g) || review.breakGlassGroups.includes(g),
     );
@@ -548,6 +551,9 @@ export class ReviewsService {
         sql: review.sql,
         connection: review.connectionName,
         requester: review.requester.name,
+        requesterKind: review.requester.kind,
+        // A service account's owner: the human accountable for the agent's request.
+        owner: review.requester.owner?.name ?? null,
         role: review.grantRole,
         durationSeconds: review.grantDurationSeconds,
         justification: review.justification,

@@ -62,6 +62,22 @@ function decodeKey(text: string): Buffer | null {
   return bytes.length === 32 ? bytes : null;
 }
 
+/** A whole number from min to max, `what` naming the unit in the error. */
+const wholeNumber = (min: number, max: number, what: string, fallback: number) => {
+  const error = `must be a whole number of ${what} from ${min} to ${max}`;
+  return optional(
+    z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+  ).transform((v) => v ?? fallback);
+};
+
+/** A claim name, or a dotted path into nested claims (realm_access.roles). */
+const claimName = (fallback: string) =>
+  optional(
+    z.string().regex(/^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/, {
+      error: "must be a claim name or a dotted path such as realm_access.roles",
+    }),
+  ).transform((v) => v ?? fallback);
+
 export const envSchema = z.object({
   DATABASE_URL: required(
     url(
@@ -159,6 +175,21 @@ export const envSchema = z.object({
   AIRLOCK_MASK_VERIFY: optional(
     z.enum(["true", "false"], { error: 'must be "true" or "false"' }),
   ).transform((v) => v !== "false"),
+  AIRLOCK_OIDC_ISSUER: optional(url(["https:", "http:"], "https://login.example.com/realms/acme")),
+  AIRLOCK_OIDC_CLIENT_ID: optional(z.string().min(1)),
+  AIRLOCK_OIDC_CLIENT_SECRET: optional(z.string().min(1)),
+  AIRLOCK_OIDC_SCOPES: optional(
+    z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, {
+      error: 'must be scope names separated by single spaces, e.g. "openid profile email"',
+    }),
+  ).transform((v) => v ?? "openid profile email"),
+  AIRLOCK_OIDC_GROUPS_CLAIM: claimName("groups"),
+  AIRLOCK_OIDC_USERNAME_CLAIM: claimName("preferred_username"),
+  AIRLOCK_OIDC_RECHECK_SECONDS: wholeNumber(1, 86_400, "seconds", 30),
+  AIRLOCK_IDENTITY_SWEEP_MS: wholeNumber(100, 600_000, "milliseconds", 10_000),
+  AIRLOCK_ACCESS_TOKEN_TTL_SECONDS: wholeNumber(10, 86_400, "seconds", 900),
+  AIRLOCK_LOGIN_MAX_AGE_SECONDS: wholeNumber(60, 90 * 86_400, "seconds", 43_200),
+  AIRLOCK_IDENTITY_MAPPING_FILE: optional(z.string()),
   AIRLOCK_WEBHOOK_ATTEMPTS: optional(
     z.coerce
       .number({ error: "must be a whole number from 1 to 20" })

@@ -1,6 +1,8 @@
 // The control plane's settings, parsed once at boot from the environment by
 // load-config.ts. Nothing else reads process.env.
 
+import type { IdentityMapping } from "../identity/mapping/identity-mapping";
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface GrpcTlsConfig {
@@ -65,4 +67,27 @@ export interface AppConfig {
     /** Attempts before a delivery is failed (AIRLOCK_WEBHOOK_ATTEMPTS). */
     attempts: number;
   };
+  /** OIDC login (docs/design/0009-oidc-login.md); null when AIRLOCK_OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+  /** Airlock's own tokens and the identity checks on live sessions. */
+  tokens: {
+    accessTokenTtlSeconds: number;
+    loginMaxAgeSeconds: number;
+    /** How often each replica checks the identity behind its live sessions. */
+    identitySweepMs: number;
+  };
+  /** IdP groups → Airlock groups → roles (AIRLOCK_IDENTITY_MAPPING_FILE). */
+  identityMapping: IdentityMapping;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** Secret. */
+  clientSecret: string;
+  scopes: string[];
+  groupsClaim: string;
+  usernameClaim: string;
+  /** How often login sessions are checked again at the IdP (a refresh). */
+  recheckSeconds: number;
 }

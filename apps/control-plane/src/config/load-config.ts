@@ -4,7 +4,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { envSchema, type ParsedEnv } from "./config.schema";
-import type { AppConfig, GrpcTlsConfig } from "./config.types";
+import type { AppConfig, GrpcTlsConfig, OidcConfig } from "./config.types";
+import {
+  DEFAULT_MAPPING,
+  type IdentityMapping,
+  parseMapping,
+} from "../identity/mapping/identity-mapping";
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
@@ -13,8 +18,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
   // The TLS files are checked even when other variables are wrong: one run lists every problem.
   const tls = loadTls(tlsSettings(env), problems);
+  const mapping = loadMapping(env["AIRLOCK_IDENTITY_MAPPING_FILE"], problems);
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: toConfig(parsed.data, tls) };
+  const oidc = oidcSettings(parsed.data, problems);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: toConfig(parsed.data, tls, oidc, mapping) };
 }
 
 /** Prints the problems to stderr and exits 1; returns the config otherwise. */
@@ -82,6 +90,54 @@ function loadTls(
   return { cert, key, clientCa };
 }
 
+function loadMapping(file: string | undefined, problems: string[]): IdentityMapping {
+  if (file === undefined || file === "") return DEFAULT_MAPPING;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), "utf8");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    problems.push(
+      `AIRLOCK_IDENTITY_MAPPING_FILE: cannot read ${file} (${typeof code === "string" ? code : "unreadable"})`,
+    );
+    return DEFAULT_MAPPING;
+  }
+  const parsed = parseMapping(text, file);
+  if (parsed.ok) return parsed.mapping;
+  for (const problem of parsed.problems)
+    problems.push(`AIRLOCK_IDENTITY_MAPPING_FILE: ${file}: ${problem}`);
+  return DEFAULT_MAPPING;
+}
+
+/** OIDC is on when the issuer is set; the client id and secret must then be set too. */
+function oidcSettings(env: ParsedEnv, problems: string[]): OidcConfig | null {
+  const issuer = env.AIRLOCK_OIDC_ISSUER;
+  if (issuer === undefined) {
+    for (const name of ["AIRLOCK_OIDC_CLIENT_ID", "AIRLOCK_OIDC_CLIENT_SECRET"] as const) {
+      if (env[name] !== undefined)
+        problems.push(`${name}: is set but AIRLOCK_OIDC_ISSUER is not; set the issuer too`);
+    }
+    return null;
+  }
+  if (env.AIRLOCK_OIDC_CLIENT_ID === undefined)
+    problems.push("AIRLOCK_OIDC_CLIENT_ID: is required when AIRLOCK_OIDC_ISSUER is set");
+  if (env.AIRLOCK_OIDC_CLIENT_SECRET === undefined)
+    problems.push("AIRLOCK_OIDC_CLIENT_SECRET: is required when AIRLOCK_OIDC_ISSUER is set");
+  if (env.AIRLOCK_OIDC_CLIENT_ID === undefined || env.AIRLOCK_OIDC_CLIENT_SECRET === undefined)
+    return null;
+  const scopes = env.AIRLOCK_OIDC_SCOPES.split(" ");
+  if (!scopes.includes("openid")) scopes.unshift("openid");
+  return {
+    issuer,
+    clientId: env.AIRLOCK_OIDC_CLIENT_ID,
+    clientSecret: env.AIRLOCK_OIDC_CLIENT_SECRET,
+    scopes,
+    groupsClaim: env.AIRLOCK_OIDC_GROUPS_CLAIM,
+    usernameClaim: env.AIRLOCK_OIDC_USERNAME_CLAIM,
+    recheckSeconds: env.AIRLOCK_OIDC_RECHECK_SECONDS,
+  };
+}
+
 function readPem(variable: string, file: string, problems: string[]): Buffer | null {
   try {
     const content = readFileSync(path.resolve(file));
@@ -99,7 +155,12 @@ function readPem(variable: string, file: string, problems: string[]): Buffer | n
   }
 }
 
-function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
+function toConfig(
+  env: ParsedEnv,
+  tls: GrpcTlsConfig | null,
+  oidc: OidcConfig | null,
+  identityMapping: IdentityMapping,
+): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -126,5 +187,12 @@ function toConfig(env: ParsedEnv, tls: GrpcTlsConfig | null): AppConfig {
     recordResults: { rows: env.AIRLOCK_RECORD_ROWS, bytes: env.AIRLOCK_RECORD_BYTES },
     maskVerify: env.AIRLOCK_MASK_VERIFY,
     webhooks: { backoffMs: env.AIRLOCK_WEBHOOK_BACKOFF_MS, attempts: env.AIRLOCK_WEBHOOK_ATTEMPTS },
+    oidc,
+    tokens: {
+      accessTokenTtlSeconds: env.AIRLOCK_ACCESS_TOKEN_TTL_SECONDS,
+      loginMaxAgeSeconds: env.AIRLOCK_LOGIN_MAX_AGE_SECONDS,
+      identitySweepMs: env.AIRLOCK_IDENTITY_SWEEP_MS,
+    },
+    identityMapping,
   };
 }

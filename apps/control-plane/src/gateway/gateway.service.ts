@@ -17,7 +17,7 @@ import { ConnectorsFacade } from "../connectors/connectors.facade";
 import { NotFound } from "../errors/domain-errors";
 import { TIMED_OUT } from "../grpc/frame-reader";
 import type { Principal } from "../identity/auth/principal";
-import { IdentityService } from "../identity/identity.service";
+import { IdentityService, type LiveIdentity } from "../identity/identity.service";
 import { RecordingService } from "../recording/recording.service";
 import { CancelKeys } from "./cancel-keys";
 import { type ClientCall, ClientStream } from "./client-stream";
@@ -38,6 +38,10 @@ export const STARTUP_TIMEOUT_MS = 60_000;
 export class GatewayService {
   private readonly logger: Logger;
   private readonly sessions = new Map<PostgresSession, Promise<void>>();
+  /** The identity each live session was opened with, checked by the identity sweep. */
+  private readonly identities = new Map<PostgresSession, LiveIdentity>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
   /** Calls not (yet) running a session: reading `open` or the startup phase. */
   private readonly arriving = new Set<ClientStream>();
   private stopping: Promise<void> | undefined;
@@ -116,16 +120,61 @@ export class GatewayService {
     elevations.start();
     const run = session.run();
     this.sessions.set(session, run);
+    this.identities.set(session, {
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      loginSessionId: principal.loginSessionId,
+    });
+    this.startSweep();
     try {
       await run;
     } finally {
       elevations.stop();
       this.sessions.delete(session);
+      this.identities.delete(session);
+    }
+  }
+
+  /**
+   * Deprovisioning reaches open sessions: every AIRLOCK_IDENTITY_SWEEP_MS the identity behind
+   * each live session is checked (user disabled, login session or API key revoked or
+   * expired), and a session whose identity may no longer be used ends with 28000 and why.
+   */
+  private startSweep(): void {
+    if (this.sweepTimer !== undefined) return;
+    this.sweepTimer = setInterval(
+      () => void this.sweepIdentities(),
+      this.config.tokens.identitySweepMs,
+    );
+    this.sweepTimer.unref();
+  }
+
+  private async sweepIdentities(): Promise<void> {
+    if (this.sweeping || this.identities.size === 0) return;
+    this.sweeping = true;
+    try {
+      const entries = [...this.identities];
+      const problems = await this.identity.problemsWith(entries.map(([, identity]) => identity));
+      entries.forEach(([session, identity], i) => {
+        const problem = problems[i];
+        if (problem === undefined) return;
+        this.logger.info(
+          { sessionId: session.id, userId: identity.userId, problem },
+          "session ended: its identity may no longer be used",
+        );
+        this.identities.delete(session);
+        session.revokeIdentity(problem);
+      });
+    } catch (err) {
+      this.logger.warn({ err }, "identity sweep failed; tried again at the next interval");
+    } finally {
+      this.sweeping = false;
     }
   }
 
   /** SIGTERM: refuse new calls, end every session (57P01) and wait for their records. */
   stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
@@ -180,7 +229,7 @@ export class GatewayService {
       userId: principal.userId,
       subject: {
         user: principal.userName,
-        groups: (await this.identity.whoami(principal)).groups,
+        groups: await this.identity.groupsOf(principal.userId),
         kind: principal.kind,
         ...(elevated.roles.length === 0 ? {} : { elevations: elevated.roles }),
       },

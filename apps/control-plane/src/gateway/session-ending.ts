@@ -73,6 +73,21 @@ export function shuttingDown(): SessionEnding {
   };
 }
 
+/** The identity behind the session was revoked (user disabled, login or key revoked). */
+export function identityRevoked(why: string): SessionEnding {
+  return {
+    status: "closed",
+    code: CloseCode.CLOSE_CODE_UNAUTHENTICATED,
+    reason: `identity revoked: ${why}`,
+    clientError: fatal(
+      SqlState.invalidAuthorizationSpecification,
+      `Airlock ended this session: ${why}`,
+    ),
+    tellConnector: true,
+    terminateTarget: true,
+  };
+}
+
 /** Bad input from the client (or garbage from the target): only this session closes. */
 export function protocolError(
   problem: string,

@@ -54,9 +54,9 @@ export class ClientGatewayService {
     const token = bearerOf(call.metadata);
     if (token === undefined) {
       throw new Unauthenticated(
-        "missing `authorization: Bearer <API key>` metadata; log in with the airlock CLI first",
+        "missing `authorization: Bearer <API key or access token>` metadata; log in with the airlock CLI first",
       );
     }
-    return this.identity.authenticateApiKey(token);
+    return this.identity.authenticate(token);
   }
 }

@@ -69,6 +69,17 @@ export class ApiKeyRepository {
     await (tx ?? this.prisma.client).apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
   }
 
+  /** Revocation and expiry of the given keys (for the live-session sweep). */
+  validity(
+    ids: readonly string[],
+  ): Promise<Array<{ id: string; revokedAt: Date | null; expiresAt: Date | null }>> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.prisma.client.apiKey.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, revokedAt: true, expiresAt: true },
+    });
+  }
+
   count(tx?: Db): Promise<number> {
     return (tx ?? this.prisma.client).apiKey.count();
   }

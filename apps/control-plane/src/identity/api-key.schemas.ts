@@ -49,15 +49,3 @@ export const CreatedApiKey = z.object({
   key: z.string(),
 });
 export type CreatedApiKey = z.output<typeof CreatedApiKey>;
-
-export const WhoAmI = z.object({
-  user: z.object({
-    id: z.uuid(),
-    name: z.string(),
-    kind: z.enum(["human", "service_account"]),
-    role: z.enum(["admin", "auditor", "user"]),
-  }),
-  groups: z.array(z.string()),
-  authMethod: z.literal("api_key"),
-});
-export type WhoAmI = z.output<typeof WhoAmI>;

@@ -2,7 +2,7 @@ import { Injectable } from "@nestjs/common";
 import { type Db, type DbTx, PrismaService } from "../db/prisma.service";
 import { isUniqueViolation } from "../db/prisma-errors";
 import { Conflict } from "../errors/domain-errors";
-import type { Role, User, UserKind } from "../generated/prisma/client";
+import type { GroupSource, Role, User, UserKind } from "../generated/prisma/client";
 
 export type UserRecord = User;
 /** A user with their owner and the names of their groups (in no particular order). */
@@ -17,6 +17,10 @@ export interface NewUser {
   kind: UserKind;
   displayName?: string | null;
   ownerId?: string | null;
+  idpIssuer?: string | null;
+  idpSubject?: string | null;
+  email?: string | null;
+  lastLoginAt?: Date | null;
 }
 
 /** Columns an admin may change; absent keys stay as they are. */
@@ -25,6 +29,9 @@ export interface UserChanges {
   displayName?: string | null;
   disabledAt?: Date | null;
   ownerId?: string;
+  name?: string;
+  email?: string | null;
+  lastLoginAt?: Date;
 }
 
 const withGroups = {
@@ -41,6 +48,12 @@ export class UserRepository {
 
   findByName(name: string, tx?: Db): Promise<UserRecord | null> {
     return (tx ?? this.prisma.client).user.findUnique({ where: { name } });
+  }
+
+  findByIdp(issuer: string, subject: string, tx?: Db): Promise<UserRecord | null> {
+    return (tx ?? this.prisma.client).user.findUnique({
+      where: { idpIssuer_idpSubject: { idpIssuer: issuer, idpSubject: subject } },
+    });
   }
 
   findById(id: string, tx?: Db): Promise<UserRecord | null> {
@@ -82,10 +95,16 @@ export class UserRepository {
   }
 
   /**
-   * Makes `names` the user's whole set of groups, creating the groups that do not exist
-   * yet. Runs in one transaction (the given one, or its own).
+   * Makes `names` the user's whole set of groups from `source` (an admin's, or the IdP's at
+   * login), creating the groups that do not exist yet; memberships from the other source
+   * stay. Runs in one transaction (the given one, or its own).
    */
-  async replaceGroups(userId: string, names: readonly string[], tx?: DbTx): Promise<void> {
+  async replaceGroups(
+    userId: string,
+    names: readonly string[],
+    tx?: DbTx,
+    source: GroupSource = "admin",
+  ): Promise<void> {
     const run = async (db: DbTx): Promise<void> => {
       let groupIds: string[] = [];
       if (names.length > 0) {
@@ -96,9 +115,12 @@ export class UserRepository {
         });
         groupIds = groups.map((group) => group.id);
       }
-      await db.userGroup.deleteMany({ where: { userId } });
+      await db.userGroup.deleteMany({ where: { userId, source } });
       if (groupIds.length > 0) {
-        await db.userGroup.createMany({ data: groupIds.map((groupId) => ({ userId, groupId })) });
+        await db.userGroup.createMany({
+          data: groupIds.map((groupId) => ({ userId, groupId, source })),
+          skipDuplicates: true,
+        });
       }
     };
     await (tx === undefined ? this.prisma.transaction(run) : run(tx));
@@ -111,6 +133,25 @@ export class UserRepository {
       orderBy: { group: { name: "asc" } },
     });
     return rows.map((row) => row.group.name);
+  }
+
+  /** Ids of the service accounts `ownerId` owns. */
+  async ownedBy(ownerId: string): Promise<string[]> {
+    const rows = await this.prisma.client.user.findMany({
+      where: { ownerId, kind: "service_account" },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** Which of the given users are disabled (for the live-session sweep). */
+  async disabledAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.prisma.client.user.findMany({
+      where: { id: { in: [...ids] }, disabledAt: { not: null } },
+      select: { id: true },
+    });
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Enabled admins other than `exceptId`. */

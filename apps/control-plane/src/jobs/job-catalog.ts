@@ -10,11 +10,18 @@ export interface JobCatalog {
   "grant-expiry": { grantId: string };
   /** Deliver one webhook_deliveries row. */
   "webhook-delivery": { deliveryId: string };
+  /** Ask the IdP again about every login session due for it (repeatable; docs/design/0009). */
+  "identity-recheck": Record<string, never>;
 }
 
 export type JobName = keyof JobCatalog;
 
-export const JOB_NAMES: readonly JobName[] = ["review-expiry", "grant-expiry", "webhook-delivery"];
+export const JOB_NAMES: readonly JobName[] = [
+  "review-expiry",
+  "grant-expiry",
+  "webhook-delivery",
+  "identity-recheck",
+];
 
 /** The jobId of the one job that acts on a fact (BullMQ ignores a second add with it). */
 export function jobIdOf<N extends JobName>(name: N, payload: JobCatalog[N]): string {
@@ -25,6 +32,8 @@ export function jobIdOf<N extends JobName>(name: N, payload: JobCatalog[N]): str
       return `grant-expiry-${(payload as JobCatalog["grant-expiry"]).grantId}`;
     case "webhook-delivery":
       return `webhook-delivery-${(payload as JobCatalog["webhook-delivery"]).deliveryId}`;
+    case "identity-recheck":
+      return "identity-recheck";
     default:
       throw new Error(`unknown job ${String(name)}`);
   }

@@ -109,6 +109,19 @@ export class JobsService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Runs the job every `everyMs` on one worker of the cluster (a BullMQ job scheduler,
+   * upserted: calling it again from another replica or after a restart changes nothing).
+   */
+  async repeat<N extends JobName>(name: N, payload: JobCatalog[N], everyMs: number): Promise<void> {
+    const queue = this.queues.get(name) as Queue;
+    await queue.upsertJobScheduler(
+      jobIdOf(name, payload),
+      { every: everyMs },
+      { name, data: payload },
+    );
+  }
+
   /** Starts a worker for every registered handler. */
   start(): void {
     if (this.started) return;

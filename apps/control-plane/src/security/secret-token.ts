@@ -4,12 +4,18 @@
 // secret has 256 bits of entropy, so a fast hash is enough.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-export type TokenKind = "key" | "ctr";
+export type TokenKind = "key" | "ctr" | "rt";
 
 export const API_KEY_PATTERN = /^alk_key_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 export const CONNECTOR_TOKEN_PATTERN = /^alk_ctr_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
+/** Refresh tokens of a login session (docs/design/0009-oidc-login.md). */
+export const REFRESH_TOKEN_PATTERN = /^alk_rt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 
-const PATTERNS: Record<TokenKind, RegExp> = { key: API_KEY_PATTERN, ctr: CONNECTOR_TOKEN_PATTERN };
+const PATTERNS: Record<TokenKind, RegExp> = {
+  key: API_KEY_PATTERN,
+  ctr: CONNECTOR_TOKEN_PATTERN,
+  rt: REFRESH_TOKEN_PATTERN,
+};
 
 export interface IssuedToken {
   /** The whole token: shown to its owner once, never stored or logged. */
@@ -33,8 +39,9 @@ export function issueToken(kind: TokenKind): IssuedToken {
 /** The id and hashed secret of a well-formed token of this kind, else undefined. */
 export function parseToken(kind: TokenKind, token: string): ParsedToken | undefined {
   if (!PATTERNS[kind].test(token)) return undefined;
-  const prefix = token.slice(8, 20);
-  const secret = token.slice(21);
+  const start = `alk_${kind}_`.length;
+  const prefix = token.slice(start, start + 12);
+  const secret = token.slice(start + 13);
   return { prefix, secretHash: hashSecret(secret) };
 }
 

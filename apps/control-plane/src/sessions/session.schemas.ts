@@ -76,6 +76,8 @@ export const SessionView = z.object({
     id: z.uuid(),
     name: z.string(),
     kind: z.enum(["human", "service_account"]),
+    /** A service account's owner: the human accountable for what the agent did. */
+    owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
   }),
   /** `id` is null once the connection is deleted; `name` is the one it had when the session started. */
   connection: z.object({ id: z.uuid().nullable(), name: z.string() }),

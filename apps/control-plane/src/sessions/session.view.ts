@@ -8,7 +8,7 @@ import type { CommandView, SessionDetail, SessionView } from "./session.schemas"
 export function toSessionView(row: SessionRecord): SessionView {
   return {
     id: row.id,
-    user: { id: row.user.id, name: row.user.name, kind: row.user.kind },
+    user: { id: row.user.id, name: row.user.name, kind: row.user.kind, owner: row.user.owner },
     connection: { id: row.connectionId, name: row.connectionName },
     connector: row.connector === null ? null : { id: row.connector.id, name: row.connector.name },
     protocol: row.protocol,

@@ -7,7 +7,12 @@ import type { SessionCursor } from "./session-cursor";
 import type { SessionStatus } from "./session.schemas";
 
 export type SessionRecord = Session & {
-  user: { id: string; name: string; kind: "human" | "service_account" };
+  user: {
+    id: string;
+    name: string;
+    kind: "human" | "service_account";
+    owner: { id: string; name: string } | null;
+  };
   connector: { id: string; name: string } | null;
   _count: { commands: number };
 };
@@ -33,7 +38,9 @@ export interface SessionPage {
 }
 
 const withSummary = {
-  user: { select: { id: true, name: true, kind: true } },
+  user: {
+    select: { id: true, name: true, kind: true, owner: { select: { id: true, name: true } } },
+  },
   connector: { select: { id: true, name: true } },
   _count: { select: { commands: true } },
 } as const;

@@ -40,6 +40,7 @@ import {
   refusedAtStartup,
   type SessionEnding,
   shuttingDown,
+  identityRevoked,
   targetClosed,
 } from "../session-ending";
 import type { SessionMasking } from "../session-masking";
@@ -200,6 +201,11 @@ export class PostgresSession {
   /** SIGTERM: every live session ends with 57P01. */
   shutdown(): void {
     this.end(shuttingDown());
+  }
+
+  /** The identity behind the session may no longer be used: it ends with 28000 and why. */
+  revokeIdentity(why: string): void {
+    this.end(identityRevoked(why));
   }
 
   /** A CancelRequest with this session's key arrived. */

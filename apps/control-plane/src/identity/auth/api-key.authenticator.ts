@@ -9,8 +9,6 @@ import { ApiKeyRepository } from "../api-key.repository";
 import { lastUsedIsStale } from "../../security/last-used";
 import type { Principal } from "./principal";
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
-
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly logger: Logger;
@@ -20,20 +18,6 @@ export class ApiKeyAuthenticator {
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: "auth" });
-  }
-
-  /** Authenticates the value of an HTTP Authorization header. */
-  authenticateHeader(header: string | undefined): Promise<Principal> {
-    if (header === undefined || header.trim() === "") {
-      throw new Unauthenticated(
-        "missing Authorization: Bearer header; send `Authorization: Bearer <API key>`",
-      );
-    }
-    const token = BEARER.exec(header)?.[1];
-    if (token === undefined) {
-      throw new Unauthenticated("the Authorization header must be `Bearer <API key>`");
-    }
-    return this.authenticateToken(token);
   }
 
   /** Authenticates a bare API key. */
@@ -61,6 +45,7 @@ export class ApiKeyAuthenticator {
       role: row.user.role,
       authMethod: "api_key",
       apiKeyId: row.id,
+      loginSessionId: null,
       connections: row.connections,
     };
   }

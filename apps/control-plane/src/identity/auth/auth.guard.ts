@@ -6,7 +6,7 @@ import { Reflector } from "@nestjs/core";
 import type { Logger } from "pino";
 import { ROOT_LOGGER } from "../../config/config.tokens";
 import { PermissionDenied } from "../../errors/domain-errors";
-import { ApiKeyAuthenticator } from "./api-key.authenticator";
+import { Authenticator } from "./authenticator";
 import { PUBLIC_KEY, ROLES_KEY } from "./auth.decorators";
 import type { AuthenticatedRequest, Role } from "./principal";
 
@@ -16,7 +16,7 @@ export class AuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly authenticator: Authenticator,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: "auth" });

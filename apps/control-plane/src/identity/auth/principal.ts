@@ -2,15 +2,18 @@
 
 export type Role = "admin" | "auditor" | "user";
 export type UserKind = "human" | "service_account";
+export type AuthMethod = "api_key" | "oidc";
 
 export interface Principal {
   userId: string;
   userName: string;
   kind: UserKind;
   role: Role;
-  authMethod: "api_key";
-  /** The API key that authenticated this request. */
-  apiKeyId: string;
+  authMethod: AuthMethod;
+  /** The API key that authenticated this request (authMethod api_key), else null. */
+  apiKeyId: string | null;
+  /** The login session behind the access token (authMethod oidc), else null. */
+  loginSessionId: string | null;
   /** Connections the key may open sessions on; empty: any (policies still decide). */
   connections: readonly string[];
 }
