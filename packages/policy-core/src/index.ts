@@ -64,3 +64,5 @@ export function evaluateWithoutPolicies(_request: CommandRequest, _now: Date): D
     cacheable: false,
   };
 }
+export { subjectMatches, resourceMatches } from "./policy/match";
+export { policiesForSubject, approvableBy, type ApplicablePolicy } from "./policy/subject-view";
