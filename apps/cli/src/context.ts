@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LoginCredentials } from "./auth/login-credentials";
 import { type CliEnv, readCliEnv } from "./config/env";
 import { ProfileStore } from "./config/profile-store";
 import { resolveTarget, type Target } from "./config/target";
 import { AirlockApi } from "./http/airlock-api";
-import { ApiClient } from "./http/api-client";
+import { ApiClient, apiKeyCredentials, type Credentials } from "./http/api-client";
+import { AuthApi } from "./http/auth-api";
 import { processSignals, type StopSignals } from "./io/signals";
 import { processTerminal, type Terminal } from "./io/terminal";
 
@@ -47,22 +49,58 @@ export function profileStore(ctx: CliContext): ProfileStore {
   });
 }
 
-/** Resolves the target (environment over profile) and returns a client for it. */
+/**
+ * Resolves the target (environment over profile) and returns a client for it, with the
+ * credentials every request (REST here, gRPC through `credentials.bearer()`) takes its Bearer
+ * from. Nothing is sent yet: a login's token is checked and refreshed at the first request.
+ */
 export function connect(
   ctx: CliContext,
   profileFlag: string | undefined,
-): { api: AirlockApi; target: Target } {
+): { api: AirlockApi; target: Target; credentials: Credentials } {
   const target = resolveTarget(ctx.env, profileFlag, () => profileStore(ctx).read());
-  return { api: apiFor(ctx, target.url, target.apiKey), target };
+  const credentials = credentialsFor(ctx, target);
+  return { api: apiFor(ctx, target.url, credentials), target, credentials };
 }
 
-export function apiFor(ctx: CliContext, url: string, apiKey: string): AirlockApi {
+/** How long a token refresh may take. */
+const REFRESH_TIMEOUT_MS = 15_000;
+
+/** An API key as is; a login's tokens behind LoginCredentials (refresh under the lock). */
+export function credentialsFor(ctx: CliContext, target: Target): Credentials {
+  const { credential } = target;
+  if (credential.kind === "api_key") return apiKeyCredentials(credential.apiKey);
+  return new LoginCredentials({
+    store: profileStore(ctx),
+    profile: target.profile,
+    url: target.url,
+    // Well under the lock's 30 s staleness: the refresh runs while holding it.
+    auth: authApiFor(ctx, target.url, REFRESH_TIMEOUT_MS),
+    now: ctx.now,
+    login: credential.login,
+  });
+}
+
+export function apiFor(ctx: CliContext, url: string, credentials: Credentials): AirlockApi {
   return new AirlockApi(
     new ApiClient({
       baseUrl: url,
-      apiKey,
+      credentials,
       fetch: ctx.fetch,
       userAgent: `airlock-cli/${ctx.version}`,
+    }),
+  );
+}
+
+/** The unauthenticated login endpoints (`/auth/*`) of the control plane at `url`. */
+export function authApiFor(ctx: CliContext, url: string, timeoutMs?: number): AuthApi {
+  return new AuthApi(
+    new ApiClient({
+      baseUrl: url,
+      credentials: undefined,
+      fetch: ctx.fetch,
+      userAgent: `airlock-cli/${ctx.version}`,
+      timeoutMs,
     }),
   );
 }

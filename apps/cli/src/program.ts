@@ -18,11 +18,12 @@ import type { CliContext } from "./context";
 const ENVIRONMENT_HELP = `
 Environment (for agents and CI; these take precedence over the config file):
   AIRLOCK_URL            control plane URL
-  AIRLOCK_API_KEY        API key
+  AIRLOCK_API_KEY        API key (used instead of the profile's login or key)
   AIRLOCK_PROFILE        profile to use when --profile is not given
   AIRLOCK_GRPC_ADDRESS   control plane gRPC address host:port, for connect and exec
   AIRLOCK_GRPC_INSECURE  true: plaintext gRPC; false: TLS (default: the profile's choice)
   AIRLOCK_GRPC_CA_FILE   PEM file of CA certificates to trust for gRPC over TLS
+  AIRLOCK_BROWSER        command that opens the login URL (none: just print it)
   AIRLOCK_CONFIG         config file (default: $XDG_CONFIG_HOME/airlock/config.json,
                          else ~/.config/airlock/config.json)
   AIRLOCK_DEBUG=1        print stack traces with errors

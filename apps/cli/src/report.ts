@@ -1,7 +1,7 @@
 import { CommanderError } from "commander";
 import type { CliEnv } from "./config/env";
 import { CliError, ReportedError } from "./errors";
-import { ApiError } from "./http/errors";
+import { ApiError, LoginRefusedError } from "./http/errors";
 import type { Terminal } from "./io/terminal";
 import { sanitize } from "./output/text";
 
@@ -40,6 +40,9 @@ export function reportError(
 }
 
 function messageFor(error: CliError, env: Pick<CliEnv, "apiKey">): string {
+  if (error instanceof LoginRefusedError) {
+    return `your login was refused: ${error.serverMessage}; log in again: airlock login`;
+  }
   if (error instanceof ApiError && error.status === 401) {
     const fix =
       env.apiKey !== undefined

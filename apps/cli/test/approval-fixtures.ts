@@ -22,7 +22,7 @@ export function commandReview(overrides: Record<string, unknown> = {}): ReviewDe
     id: "rv-7k2m9x4qpa",
     kind: "command",
     status: "pending",
-    requester: ALICE,
+    requester: { ...ALICE, kind: "human", owner: null },
     connection: "demo",
     sessionId: SESSION,
     commandSeq: 4,
@@ -81,7 +81,7 @@ export function grantReview(overrides: Record<string, unknown> = {}): ReviewDeta
   return commandReview({
     id: "rv-9q8w7e6r5t",
     kind: "grant",
-    requester: CAROL,
+    requester: { ...CAROL, kind: "human", owner: null },
     sessionId: null,
     commandSeq: null,
     sql: null,

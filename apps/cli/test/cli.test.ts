@@ -148,8 +148,8 @@ describe("airlock command line", () => {
     const result = await run(["whoami"], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `error: not logged in (no profile "default" in ${configPath}); run: airlock login --api-key <key> ` +
-        "(or --api-key - to read it from stdin), or set AIRLOCK_API_KEY\n",
+      `error: not logged in (no profile "default" in ${configPath}); run: airlock login (single sign-on), ` +
+        "or airlock login --api-key - (an API key on stdin), or set AIRLOCK_API_KEY\n",
     );
   });
 
@@ -214,7 +214,7 @@ describe("airlock command line", () => {
     });
     expect(await run(["logout"], env)).toMatchObject({
       code: 0,
-      stdout: 'No API key is stored for profile "default"; nothing to do.\n',
+      stdout: 'No login or API key is stored for profile "default"; nothing to do.\n',
     });
     expect((await run(["whoami"], env)).stderr).toContain('profile "default" in');
   });

@@ -58,10 +58,10 @@ describe("resolveTarget: environment over config file", () => {
     );
     expect(target).toEqual({
       url: "http://ci.example:8080",
-      apiKey: "key-env",
+      credential: { kind: "api_key", apiKey: "key-env" },
       profile: "default",
       urlFrom: "AIRLOCK_URL",
-      apiKeyFrom: "AIRLOCK_API_KEY",
+      credentialFrom: "AIRLOCK_API_KEY",
       grpc: {
         address: "ci.example:8090",
         insecure: false,
@@ -75,9 +75,9 @@ describe("resolveTarget: environment over config file", () => {
     const target = resolveTarget(env({ AIRLOCK_API_KEY: "key-env" }), undefined, () => file);
     expect(target).toMatchObject({
       url: "https://staging.example",
-      apiKey: "key-env",
+      credential: { kind: "api_key", apiKey: "key-env" },
       urlFrom: "profile",
-      apiKeyFrom: "AIRLOCK_API_KEY",
+      credentialFrom: "AIRLOCK_API_KEY",
     });
   });
 
@@ -85,7 +85,7 @@ describe("resolveTarget: environment over config file", () => {
     const target = resolveTarget(env({ AIRLOCK_URL: "http://other:1" }), "default", () => file);
     expect(target).toMatchObject({
       url: "http://other:1",
-      apiKey: "key-default",
+      credential: { kind: "api_key", apiKey: "key-default" },
       profile: "default",
     });
   });
@@ -93,10 +93,10 @@ describe("resolveTarget: environment over config file", () => {
   it("uses the profile alone when no variable is set", () => {
     expect(resolveTarget(env({}), undefined, () => file)).toMatchObject({
       url: "https://staging.example",
-      apiKey: "key-staging",
+      credential: { kind: "api_key", apiKey: "key-staging" },
       profile: "staging",
       urlFrom: "profile",
-      apiKeyFrom: "profile",
+      credentialFrom: "profile",
     });
   });
 
@@ -110,16 +110,41 @@ describe("resolveTarget: environment over config file", () => {
   it("says how to log in when the profile does not exist", () => {
     expect(() => resolveTarget(env({}), undefined, () => ({ profiles: {} }))).toThrow(
       new NotLoggedInError(
-        `not logged in (no profile "default" in ${CONFIG_PATH}); run: airlock login --api-key <key> ` +
-          "(or --api-key - to read it from stdin), or set AIRLOCK_API_KEY",
+        `not logged in (no profile "default" in ${CONFIG_PATH}); run: airlock login (single sign-on), ` +
+          "or airlock login --api-key - (an API key on stdin), or set AIRLOCK_API_KEY",
       ),
     );
   });
 
   it("says how to log in when the profile was logged out (URL kept, no key)", () => {
     expect(() => resolveTarget(env({}), "prod", () => file)).toThrow(
-      `not logged in (profile "prod" in ${CONFIG_PATH} has no API key); run: airlock login --profile prod --api-key <key>`,
+      `not logged in (profile "prod" in ${CONFIG_PATH} has no login or API key); ` +
+        "run: airlock login --profile prod (single sign-on), or airlock login --profile prod --api-key -",
     );
+  });
+
+  it("uses a profile's login tokens; AIRLOCK_API_KEY still wins over them", () => {
+    const login = {
+      accessToken: "eyJ.access",
+      accessTokenExpiresAt: "2025-11-25T12:15:00.000Z",
+      refreshToken: "alk_rt_0123456789ab_x",
+    };
+    const withLogin: ConfigFile = { profiles: { sso: { url: "https://sso.example", ...login } } };
+    expect(resolveTarget(env({}), "sso", () => withLogin)).toMatchObject({
+      credential: { kind: "login", login },
+      credentialFrom: "profile",
+    });
+    expect(
+      resolveTarget(env({ AIRLOCK_API_KEY: "key-env" }), "sso", () => withLogin),
+    ).toMatchObject({
+      credential: { kind: "api_key", apiKey: "key-env" },
+      credentialFrom: "AIRLOCK_API_KEY",
+    });
+    // Half a login (no refresh token) is no login.
+    const half: ConfigFile = {
+      profiles: { sso: { url: "https://sso.example", accessToken: "eyJ.access" } },
+    };
+    expect(() => resolveTarget(env({}), "sso", () => half)).toThrow(NotLoggedInError);
   });
 
   it("names AIRLOCK_URL when it is not a usable URL", () => {

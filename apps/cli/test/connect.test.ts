@@ -171,7 +171,7 @@ describe("the local listener", () => {
       caFile: undefined,
       addressFrom: "default" as const,
     },
-    apiKey: "k",
+    bearer: () => Promise.resolve("k"),
     apiKeyFromEnv: false,
     userAgent: "airlock-cli/test",
     spec: { connection: "demo", protocol: "postgres", clientVersion: "0.0.0" },

@@ -226,29 +226,98 @@ describe("connection views", () => {
 });
 
 describe("whoami view", () => {
-  it("shows user, role, kind, groups and auth method", () => {
+  const target = {
+    url: "http://127.0.0.1:8080",
+    profile: "default",
+    credentialFrom: "profile",
+  } as const;
+  const now = new Date("2025-11-25T12:00:00.000Z");
+
+  it("shows user, identity type, role, groups and auth method", () => {
     const me = WhoamiSchema.parse({
       user: { id: "u1", name: "alice", kind: "human", role: "admin" },
       groups: ["dba", { id: "g2", name: "engineers" }],
       authMethod: "api_key",
     });
-    const target = {
-      url: "http://127.0.0.1:8080",
-      apiKey: "k",
-      profile: "default",
-      urlFrom: "profile",
-      apiKeyFrom: "profile",
-    } as const;
-    expect(whoamiDetails(me, target)).toBe(
+    expect(whoamiDetails(me, target, now)).toBe(
       [
         "User:           alice",
+        "Identity:       human",
         "Role:           admin",
-        "Kind:           human",
         "Groups:         dba, engineers",
-        "Auth method:    api_key",
+        "Auth method:    API key",
         "Control plane:  http://127.0.0.1:8080",
         'Credentials:    profile "default"',
       ].join("\n") + "\n",
     );
+  });
+
+  it("shows an OIDC login's name, email, approvals and session expiry", () => {
+    const me = WhoamiSchema.parse({
+      user: {
+        id: "u1",
+        name: "alice",
+        kind: "human",
+        role: "user",
+        displayName: "Alice Liddell",
+        email: "alice@example.com",
+      },
+      groups: ["dba"],
+      authMethod: "oidc",
+      approves: ["demo/ddl-needs-dba"],
+      loginSession: { id: "ls1", expiresAt: "2025-11-25T23:00:00.000Z" },
+    });
+    expect(whoamiDetails(me, target, now)).toBe(
+      [
+        "User:           alice",
+        "Name:           Alice Liddell",
+        "Email:          alice@example.com",
+        "Identity:       human",
+        "Role:           user",
+        "Groups:         dba",
+        "Approves:       demo/ddl-needs-dba",
+        "Auth method:    OIDC login",
+        "Login expires:  2025-11-25 23:00:00 UTC (in 11h)",
+        "Control plane:  http://127.0.0.1:8080",
+        'Credentials:    profile "default"',
+      ].join("\n") + "\n",
+    );
+  });
+
+  it("shows a service account's owner and its key's scope and expiry", () => {
+    const me = WhoamiSchema.parse({
+      user: { id: "u2", name: "etl-bot", kind: "service_account", role: "user" },
+      owner: { id: "u1", name: "alice" },
+      groups: [],
+      authMethod: "api_key",
+      apiKey: { id: "k1", connections: ["analytics", "demo"], expiresAt: null },
+    });
+    const fromEnv = { ...target, credentialFrom: "AIRLOCK_API_KEY" } as const;
+    expect(whoamiDetails(me, fromEnv, now)).toBe(
+      [
+        "User:             etl-bot",
+        "Identity:         service account",
+        "Owner:            alice",
+        "Role:             user",
+        "Groups:           -",
+        "Auth method:      API key",
+        "Key connections:  analytics, demo",
+        "Key expires:      never",
+        "Control plane:    http://127.0.0.1:8080",
+        "Credentials:      AIRLOCK_API_KEY environment variable",
+      ].join("\n") + "\n",
+    );
+  });
+
+  it("drops a malformed optional field instead of failing", () => {
+    const me = WhoamiSchema.parse({
+      user: { id: "u1", name: "alice", kind: "human", role: "user", email: 42 },
+      groups: [],
+      authMethod: "oidc",
+      loginSession: "soon",
+      approves: "everything",
+    });
+    expect(me).toMatchObject({ loginSession: undefined, approves: undefined });
+    expect(me.user.email).toBeUndefined();
   });
 });

@@ -44,9 +44,9 @@ export function registerConnect(program: Command, ctx: CliContext): void {
       "after",
       `
 Every client connection to the local port becomes one audited session on the control plane
-(gRPC, authenticated with your API key). No database password is needed or ever shown: the
-control plane completes the login with the connection's own credentials, and your Airlock
-identity comes from your API key. Sessions are logged on stderr; Ctrl-C stops.
+(gRPC, authenticated with your login or API key). No database password is needed or ever
+shown: the control plane completes the login with the connection's own credentials, and your
+Airlock identity comes from your login or API key. Sessions are logged on stderr; Ctrl-C stops.
 
 Examples:
   airlock connect pg-prod
@@ -65,15 +65,16 @@ async function runConnect(
   options: ConnectOptions,
 ): Promise<void> {
   const justification = optionalReason(options.reason);
-  const { target, userName, connection, protocol } = await preflight(
+  const { target, credentials, userName, connection, protocol } = await preflight(
     ctx,
     commonOptions(cmd).profile,
     connectionArg,
   );
   const gateway = new LocalGateway({
     grpc: target.grpc,
-    apiKey: target.apiKey,
-    apiKeyFromEnv: target.apiKeyFrom === "AIRLOCK_API_KEY",
+    bearer: () => credentials.bearer(),
+    apiKeyFromEnv: target.credentialFrom === "AIRLOCK_API_KEY",
+    login: credentials.kind === "login",
     userAgent: `airlock-cli/${ctx.version}`,
     spec: { connection, protocol, clientVersion: ctx.version, justification },
     onOpened: (id) => ctx.term.err(`session ${sanitize(id)} opened\n`),
@@ -101,7 +102,7 @@ async function runConnect(
       );
     }
     ctx.term.err(
-      `No password needed: your Airlock identity (${userName}) comes from your API key. Ctrl-C stops.\n`,
+      `No password needed: your Airlock identity (${userName}) comes from your ${credentials.kind === "login" ? "login" : "API key"}. Ctrl-C stops.\n`,
     );
     await stopped;
   } finally {

@@ -109,7 +109,11 @@ async function runExec(
   } else {
     sql = await readSql(ctx, options);
   }
-  const { target, userName, connection, protocol } = await preflight(ctx, profile, connectionArg);
+  const { target, credentials, userName, connection, protocol } = await preflight(
+    ctx,
+    profile,
+    connectionArg,
+  );
   if (review !== undefined) checkReviewConnection(review, connection, connectionArg);
 
   let sessionEnd: SessionEnd | undefined;
@@ -117,8 +121,9 @@ async function runExec(
   const ended = new Promise<void>((resolve) => (onEnd = resolve));
   const gateway = new LocalGateway({
     grpc: target.grpc,
-    apiKey: target.apiKey,
-    apiKeyFromEnv: target.apiKeyFrom === "AIRLOCK_API_KEY",
+    bearer: () => credentials.bearer(),
+    apiKeyFromEnv: target.credentialFrom === "AIRLOCK_API_KEY",
+    login: credentials.kind === "login",
     userAgent: `airlock-cli/${ctx.version}`,
     spec: {
       connection,

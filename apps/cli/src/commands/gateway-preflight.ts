@@ -2,6 +2,7 @@ import type { Target } from "../config/target";
 import { type CliContext, connect } from "../context";
 import { CliError } from "../errors";
 import type { AirlockApi } from "../http/airlock-api";
+import type { Credentials } from "../http/api-client";
 import { ApiError } from "../http/errors";
 import type { Connection } from "../http/schemas";
 import { quoted } from "./shared";
@@ -9,6 +10,8 @@ import { quoted } from "./shared";
 /** What `connect` and `exec` learn before they open a local port. */
 export interface Preflight {
   readonly target: Target;
+  /** Where the gRPC calls take their Bearer from (a login refreshes it as needed). */
+  readonly credentials: Credentials;
   /** The Airlock user name: psql's `user=` (the control plane ignores it; it is for people). */
   readonly userName: string;
   /** The connection's name as the control plane spells it (the argument may be an id). */
@@ -20,7 +23,7 @@ export interface Preflight {
 const SUPPORTED = ["postgres"];
 
 /**
- * Checks the API key (whoami, which also gives the user name) and that the connection
+ * Checks the credential (whoami, which also gives the user name) and that the connection
  * exists. Reading a connection is admin-only: for anyone else a 403 skips the check, and the
  * control plane answers for a missing connection when psql connects.
  */
@@ -29,7 +32,7 @@ export async function preflight(
   profileFlag: string | undefined,
   connectionArg: string,
 ): Promise<Preflight> {
-  const { api, target } = connect(ctx, profileFlag);
+  const { api, target, credentials } = connect(ctx, profileFlag);
   const [me, connection] = await Promise.all([
     api.whoami(),
     findConnection(api, target, connectionArg),
@@ -43,6 +46,7 @@ export async function preflight(
   }
   return {
     target,
+    credentials,
     userName: me.user.name,
     connection: connection?.name ?? connectionArg,
     protocol,

@@ -7,11 +7,13 @@ import { commonOptions, emit } from "./shared";
 export function registerWhoami(program: Command, ctx: CliContext): void {
   program
     .command("whoami")
-    .description("show who the control plane thinks you are: user, role, kind, groups, auth method")
+    .description(
+      "show who the control plane thinks you are: user, identity type, role, groups, how you logged in",
+    )
     .addOption(outputOption())
     .action(async (_options: unknown, cmd: Command) => {
       const { api, target } = connect(ctx, commonOptions(cmd).profile);
       const me = await api.whoami();
-      emit(ctx, cmd, me, () => whoamiDetails(me, target));
+      emit(ctx, cmd, me, () => whoamiDetails(me, target, ctx.now()));
     });
 }

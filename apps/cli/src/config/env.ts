@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   AIRLOCK_GRPC_ADDRESS: optionalString,
   AIRLOCK_GRPC_INSECURE: optionalString,
   AIRLOCK_GRPC_CA_FILE: optionalString,
+  AIRLOCK_BROWSER: optionalString,
   XDG_CONFIG_HOME: optionalString,
   HOME: optionalString,
 });
@@ -47,6 +48,11 @@ export interface CliEnv {
   /** AIRLOCK_GRPC_CA_FILE: a PEM file of CA certificates to trust for the gRPC TLS connection. */
   readonly grpcCaFile: string | undefined;
   /**
+   * AIRLOCK_BROWSER: the command `airlock login` opens its URL with (the URL is appended as
+   * the last argument); `none` opens nothing. Unset: the platform's opener.
+   */
+  readonly browser: string | undefined;
+  /**
    * Reads one named variable, for `--password-from-env VAR`. Kept here so that this module
    * stays the only reader of the environment.
    */
@@ -66,6 +72,7 @@ export function readCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
     grpcAddress: env.AIRLOCK_GRPC_ADDRESS?.trim(),
     grpcInsecure: booleanOrRaw(env.AIRLOCK_GRPC_INSECURE),
     grpcCaFile: env.AIRLOCK_GRPC_CA_FILE,
+    browser: env.AIRLOCK_BROWSER?.trim(),
     lookup: (name) => {
       const value = source[name];
       return value === "" ? undefined : value;

@@ -9,13 +9,14 @@ import {
   realpathSync,
   renameSync,
   statSync,
-  unlinkSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ConfigError } from "../errors";
 import { formatIssues } from "../zod-issues";
 import { type ConfigFile, ConfigFileSchema, emptyConfig } from "./config-file";
+import { lockPathFor, withFileLock } from "./file-lock";
+import { errnoCode, removeQuietly } from "./fs-quiet";
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -31,7 +32,7 @@ export interface ProfileStoreOptions {
 }
 
 /**
- * The config file holding profiles and their API keys. Reads are validated; writes are atomic
+ * The config file holding profiles and their API keys or login tokens. Reads are validated; writes are atomic
  * (a 0600 temporary file in the same directory, fsynced, renamed over the old one), so a crash
  * or a concurrent reader never sees half a file and the key is never readable by others.
  */
@@ -73,12 +74,7 @@ export class ProfileStore {
   write(config: ConfigFile): void {
     const target = this.resolveTarget();
     const dir = dirname(target);
-    try {
-      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-      if (this.options.ownsDirectory) chmodSync(dir, DIR_MODE);
-    } catch (error) {
-      throw new ConfigError(`cannot create the config directory ${dir}: ${describe(error)}`);
-    }
+    this.ensureDirectory(dir);
     const temp = join(
       dir,
       `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
@@ -99,6 +95,25 @@ export class ProfileStore {
     const next = change(this.read());
     this.write(next);
     return next;
+  }
+
+  /**
+   * Runs `fn` holding `<config>.lock`, which every change to a profile's login tokens takes:
+   * refresh tokens are single use, so two processes must never refresh the same one. Read the
+   * file again inside `fn`: another process may have changed it while this one waited.
+   */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    this.ensureDirectory(dirname(this.path));
+    return withFileLock(lockPathFor(this.path), fn);
+  }
+
+  private ensureDirectory(dir: string): void {
+    try {
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      if (this.options.ownsDirectory) chmodSync(dir, DIR_MODE);
+    } catch (error) {
+      throw new ConfigError(`cannot create the config directory ${dir}: ${describe(error)}`);
+    }
   }
 
   /** A symlinked config (dotfile managers) is updated in place of its target, not replaced. */
@@ -133,20 +148,6 @@ function writeFileDurably(path: string, data: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone (or never created)
-  }
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return error instanceof Error && "code" in error && typeof error.code === "string"
-    ? error.code
-    : undefined;
 }
 
 function describe(error: unknown): string {

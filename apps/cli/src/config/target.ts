@@ -1,17 +1,26 @@
 import { ConfigError, NotLoggedInError, UsageError } from "../errors";
-import { type ConfigFile, PROFILE_NAME } from "./config-file";
+import { type ConfigFile, PROFILE_NAME, type StoredLogin, storedLogin } from "./config-file";
 import type { CliEnv } from "./env";
 import { type GrpcTarget, resolveGrpcTarget } from "./grpc-target";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
 
-/** Where the CLI sends requests and with which key, and where each came from. */
+/**
+ * What authenticates the CLI: an API key, or the tokens of an OIDC login (whose access token
+ * may be stale: `credentialsFor` in context.ts refreshes it before use).
+ */
+export type TargetCredential =
+  | { readonly kind: "api_key"; readonly apiKey: string }
+  | { readonly kind: "login"; readonly login: StoredLogin };
+
+/** Where the CLI sends requests and with which credential, and where each came from. */
 export interface Target {
   readonly url: string;
-  readonly apiKey: string;
+  readonly credential: TargetCredential;
   readonly profile: string;
   readonly urlFrom: "AIRLOCK_URL" | "profile" | "default";
-  readonly apiKeyFrom: "AIRLOCK_API_KEY" | "profile";
+  /** AIRLOCK_API_KEY (always an API key) or the profile (an API key or a login). */
+  readonly credentialFrom: "AIRLOCK_API_KEY" | "profile";
   /** The gRPC side (ClientGateway) used by `connect` and `exec`. */
   readonly grpc: GrpcTarget;
 }
@@ -37,7 +46,9 @@ export function checkProfileName(name: string): string {
 }
 
 /**
- * Environment first (AIRLOCK_URL, AIRLOCK_API_KEY), then the selected profile. The config file
+ * Environment first (AIRLOCK_URL, AIRLOCK_API_KEY), then the selected profile: its API key,
+ * else its login tokens (a profile has one or the other; a file an older CLI edited may have
+ * both, and then the key, the newer of the two, wins). The config file
  * is read only when the environment does not supply both, so agents and CI that set the
  * variables are not affected by a missing or broken file.
  */
@@ -55,7 +66,14 @@ export function resolveTarget(
   const stored = needsFile ? config().profiles[profile] : undefined;
 
   const apiKey = env.apiKey ?? stored?.apiKey;
-  if (apiKey === undefined) throw notLoggedIn(env, profile, stored !== undefined);
+  const login = storedLogin(stored);
+  const credential: TargetCredential | undefined =
+    apiKey !== undefined
+      ? { kind: "api_key", apiKey }
+      : login !== undefined
+        ? { kind: "login", login }
+        : undefined;
+  if (credential === undefined) throw notLoggedIn(env, profile, stored !== undefined);
 
   const [rawUrl, urlFrom] =
     env.url !== undefined
@@ -69,10 +87,10 @@ export function resolveTarget(
   );
   return {
     url,
-    apiKey,
+    credential,
     profile,
     urlFrom,
-    apiKeyFrom: env.apiKey !== undefined ? "AIRLOCK_API_KEY" : "profile",
+    credentialFrom: env.apiKey !== undefined ? "AIRLOCK_API_KEY" : "profile",
     grpc: resolveGrpcTarget(env, url, stored, profile),
   };
 }
@@ -104,11 +122,16 @@ export function normalizeUrl(raw: string, what: string): string {
 
 function notLoggedIn(env: CliEnv, profile: string, profileExists: boolean): NotLoggedInError {
   const where = profileExists
-    ? `profile "${profile}" in ${env.configPath} has no API key`
+    ? `profile "${profile}" in ${env.configPath} has no login or API key`
     : `no profile "${profile}" in ${env.configPath}`;
+  return new NotLoggedInError(`not logged in (${where}); ${loginHint(profile)}`);
+}
+
+/** `run: airlock login (… --api-key - …), or set AIRLOCK_API_KEY`, for not-logged-in errors. */
+export function loginHint(profile: string): string {
   const profileFlag = profile === "default" ? "" : ` --profile ${profile}`;
-  return new NotLoggedInError(
-    `not logged in (${where}); run: airlock login${profileFlag} --api-key <key> ` +
-      "(or --api-key - to read it from stdin), or set AIRLOCK_API_KEY",
+  return (
+    `run: airlock login${profileFlag} (single sign-on), or airlock login${profileFlag} --api-key - ` +
+    "(an API key on stdin), or set AIRLOCK_API_KEY"
   );
 }

@@ -7,6 +7,8 @@ export interface FailureContext {
   readonly insecure: boolean;
   /** True when the key came from AIRLOCK_API_KEY (the fix differs). */
   readonly apiKeyFromEnv: boolean;
+  /** True when the credential is an OIDC login's access token, not an API key. */
+  readonly login?: boolean;
 }
 
 /** What grpc-js itself reports when it never got a connection to the control plane. */
@@ -16,7 +18,7 @@ const TLS_FAILURE = /SSL|TLS|certificate|CERT_|self.signed|wrong version number|
 
 /**
  * One line for the person at the terminal about a call that ended with a gRPC error:
- * `cannot reach the control plane at …`, `your API key was refused …`, or the server's reason.
+ * `cannot reach the control plane at …`, `your API key (or login) was refused …`, or the server's reason.
  */
 export function describeCallFailure(
   status: { readonly code: Status; readonly details: string },
@@ -29,6 +31,9 @@ export function describeCallFailure(
         ? unreachable(details, context)
         : `the control plane could not open the session: ${details}`;
     case Status.UNAUTHENTICATED: {
+      if (context.login === true && !context.apiKeyFromEnv) {
+        return `your login was refused by the control plane: ${details}; log in again: airlock login`;
+      }
       const fix = context.apiKeyFromEnv
         ? "check AIRLOCK_API_KEY, which overrides the stored key"
         : "log in again: airlock login --api-key -";

@@ -48,9 +48,9 @@ function channelCredentials(grpc: GrpcTarget): ChannelCredentials {
   return credentials.createSsl(ca);
 }
 
-/** `authorization: Bearer <API key>` for every call. */
-export function authMetadata(apiKey: string): Metadata {
+/** `authorization: Bearer <API key or login access token>` for a call. */
+export function authMetadata(credential: string): Metadata {
   const metadata = new Metadata();
-  metadata.set(AUTH_METADATA_KEY, bearer(apiKey));
+  metadata.set(AUTH_METADATA_KEY, bearer(credential));
   return metadata;
 }

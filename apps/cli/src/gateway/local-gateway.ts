@@ -8,8 +8,14 @@ import { authMetadata, createGatewayClient } from "./grpc-channel";
 
 export interface LocalGatewayOptions {
   readonly grpc: GrpcTarget;
-  readonly apiKey: string;
+  /**
+   * The Bearer credential, asked for at each accepted connection: an API key, or a login's
+   * access token (refreshed when it nears expiry, so a long `airlock connect` keeps working).
+   */
+  readonly bearer: () => Promise<string>;
   readonly apiKeyFromEnv: boolean;
+  /** True when the credential is an OIDC login rather than an API key (for messages). */
+  readonly login?: boolean;
   readonly userAgent: string;
   readonly spec: SessionSpec;
   readonly onOpened?: (sessionId: string) => void;
@@ -27,6 +33,8 @@ const STOP_GRACE_MS = 3_000;
 export class LocalGateway {
   private readonly client: ClientGatewayClient;
   private readonly sessions = new Set<GatewaySession>();
+  /** Accepted connections waiting for their credential. */
+  private readonly pending = new Set<Socket>();
   private server: Server | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -67,22 +75,47 @@ export class LocalGateway {
       socket.destroy();
       return;
     }
-    const { options } = this;
-    const session = new GatewaySession(
-      socket,
-      this.client,
-      authMetadata(options.apiKey),
-      options.spec,
-      {
-        opened: (sessionId) => options.onOpened?.(sessionId),
-        describeFailure: (status) =>
-          describeCallFailure(status, {
-            address: options.grpc.address,
-            insecure: options.grpc.insecure,
-            apiKeyFromEnv: options.apiKeyFromEnv,
-          }),
+    // The socket stays paused (no data listener) until the session takes it over; an error
+    // meanwhile must not go unhandled.
+    const ignore = (): void => undefined;
+    socket.on("error", ignore);
+    this.pending.add(socket);
+    this.options.bearer().then(
+      (bearer) => {
+        this.pending.delete(socket);
+        socket.off("error", ignore);
+        if (this.stopping !== undefined || socket.destroyed) {
+          socket.destroy();
+          return;
+        }
+        this.open(socket, bearer);
+      },
+      (error: unknown) => {
+        this.pending.delete(socket);
+        socket.destroy();
+        const reason = error instanceof Error ? error.message : String(error);
+        this.options.onEnded?.({
+          sessionId: undefined,
+          reason,
+          failure: reason,
+          closeCode: undefined,
+        });
       },
     );
+  }
+
+  private open(socket: Socket, bearer: string): void {
+    const { options } = this;
+    const session = new GatewaySession(socket, this.client, authMetadata(bearer), options.spec, {
+      opened: (sessionId) => options.onOpened?.(sessionId),
+      describeFailure: (status) =>
+        describeCallFailure(status, {
+          address: options.grpc.address,
+          insecure: options.grpc.insecure,
+          apiKeyFromEnv: options.apiKeyFromEnv,
+          login: options.login,
+        }),
+    });
     this.sessions.add(session);
     void session.done.then((end) => {
       this.sessions.delete(session);
@@ -96,6 +129,7 @@ export class LocalGateway {
       server === undefined
         ? Promise.resolve()
         : new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.pending) socket.destroy();
     const live = [...this.sessions];
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -2,15 +2,35 @@ import type { z } from "zod";
 import { formatIssues } from "../zod-issues";
 import {
   apiErrorFrom,
+  LoginRefusedError,
   type RequestLabel,
   UnexpectedResponseError,
   unreachableFrom,
 } from "./errors";
 
+/** Where the Bearer credential of each request comes from. */
+export interface Credentials {
+  /** `api_key` (fixed) or `login` (an OIDC access token, refreshed as it nears expiry). */
+  readonly kind: "api_key" | "login";
+  /** The credential for the next request; a login refreshes its token here when needed. */
+  bearer(): Promise<string>;
+  /**
+   * Called once when `rejected` got a 401: the credential to retry with, or undefined to give
+   * up. Absent for API keys, which no retry can fix.
+   */
+  renew?(rejected: string): Promise<string | undefined>;
+}
+
+/** A fixed API key. */
+export function apiKeyCredentials(apiKey: string): Credentials {
+  return { kind: "api_key", bearer: () => Promise.resolve(apiKey) };
+}
+
 export interface ApiClientOptions {
   /** Control plane base URL without a trailing slash, e.g. http://127.0.0.1:8080. */
   readonly baseUrl: string;
-  readonly apiKey: string;
+  /** Undefined for the unauthenticated `/auth/*` endpoints: no Authorization header. */
+  readonly credentials: Credentials | undefined;
   readonly fetch: typeof fetch;
   readonly userAgent: string;
   readonly timeoutMs?: number;
@@ -29,7 +49,8 @@ export class RawBody {
 /**
  * A small typed wrapper around fetch: bearer auth, JSON in and out, every answer validated
  * with a zod schema, every failure mapped to one error with a readable message
- * (ApiError, UnreachableError, UnexpectedResponseError).
+ * (ApiError, UnreachableError, UnexpectedResponseError). A 401 for a login's access token is
+ * retried once with a refreshed one (the token may have been revoked or rotated meanwhile).
  */
 export class ApiClient {
   private readonly timeoutMs: number;
@@ -63,6 +84,11 @@ export class ApiClient {
     await this.send("DELETE", path, undefined, undefined);
   }
 
+  /** POST whose answer has no body worth reading (204). */
+  async postNoContent(path: string, body: unknown): Promise<void> {
+    await this.send("POST", path, body, undefined);
+  }
+
   private async send<T>(
     method: Method,
     path: string,
@@ -82,18 +108,45 @@ export class ApiClient {
     schema: z.ZodType<T> | undefined,
   ): Promise<T | undefined> {
     const request: RequestLabel = { method, path };
+    const { credentials } = this.options;
+    const bearer = await credentials?.bearer();
+    let answer = await this.exchange(method, path, body, bearer);
+    if (answer.status === 401 && bearer !== undefined && credentials?.renew !== undefined) {
+      const renewed = await credentials.renew(bearer);
+      if (renewed !== undefined && renewed !== bearer) {
+        answer = await this.exchange(method, path, body, renewed);
+      }
+    }
+    const { status, statusText, text, location } = answer;
+
+    if (status >= 300 && status < 400) {
+      throw new UnexpectedResponseError(
+        `the control plane redirected ${method} ${path} to ${location ?? "(no location)"}; ` +
+          "log in again with the final URL (airlock login --url …)",
+      );
+    }
+    if (status < 200 || status >= 300) {
+      const error = apiErrorFrom(request, status, statusText, text);
+      throw status === 401 && credentials?.kind === "login" ? LoginRefusedError.from(error) : error;
+    }
+    if (schema === undefined) return undefined;
+    return parseBody(request, status, text, schema);
+  }
+
+  /** One HTTP round trip; network failures become UnreachableError. */
+  private async exchange(
+    method: Method,
+    path: string,
+    body: unknown,
+    bearer: string | undefined,
+  ): Promise<{ status: number; statusText: string; text: string; location: string | null }> {
     const headers: Record<string, string> = {
       accept: "application/json",
-      authorization: `Bearer ${this.options.apiKey}`,
       "user-agent": this.options.userAgent,
     };
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     const raw = body instanceof RawBody ? body : undefined;
     if (body !== undefined) headers["content-type"] = raw?.contentType ?? "application/json";
-
-    let status: number;
-    let statusText: string;
-    let text: string;
-    let location: string | null;
     try {
       const response = await this.options.fetch(`${this.options.baseUrl}${path}`, {
         method,
@@ -104,23 +157,15 @@ export class ApiClient {
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      status = response.status;
-      statusText = response.statusText;
-      location = response.headers.get("location");
-      text = await response.text();
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        location: response.headers.get("location"),
+        text: await response.text(),
+      };
     } catch (error) {
       throw unreachableFrom(error, this.options.baseUrl, this.timeoutMs);
     }
-
-    if (status >= 300 && status < 400) {
-      throw new UnexpectedResponseError(
-        `the control plane redirected ${method} ${path} to ${location ?? "(no location)"}; ` +
-          "log in again with the final URL (airlock login --url …)",
-      );
-    }
-    if (status < 200 || status >= 300) throw apiErrorFrom(request, status, statusText, text);
-    if (schema === undefined) return undefined;
-    return parseBody(request, status, text, schema);
   }
 }
 

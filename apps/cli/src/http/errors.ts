@@ -29,6 +29,23 @@ export class ApiError extends CliError {
   }
 }
 
+/**
+ * A 401 for the access token of an OIDC login, after one refresh and retry: the control plane
+ * no longer accepts the login (revoked, user disabled).
+ */
+export class LoginRefusedError extends ApiError {
+  static from(error: ApiError): LoginRefusedError {
+    return new LoginRefusedError(
+      error.request,
+      error.status,
+      error.code,
+      error.serverMessage,
+      error.field,
+      error.issues,
+    );
+  }
+}
+
 /** The request never got an HTTP answer: refused, unresolvable host, TLS failure, timeout. */
 export class UnreachableError extends CliError {}
 
@@ -44,6 +61,12 @@ const ErrorBodySchema = z.object({
   }),
 });
 
+/** The OAuth-style error body of the `/auth/*` endpoints: `{error, error_description}`. */
+const OAuthErrorBodySchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+});
+
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: "invalid_input",
   401: "unauthenticated",
@@ -54,7 +77,10 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   503: "unavailable",
 };
 
-/** Maps a non-2xx answer to an ApiError, with or without the contract's error body. */
+/**
+ * Maps a non-2xx answer to an ApiError, with or without the contract's error body. The
+ * `/auth/*` endpoints' OAuth body gives `code` = `error` (e.g. `authorization_pending`).
+ */
 export function apiErrorFrom(
   request: RequestLabel,
   status: number,
@@ -65,6 +91,11 @@ export function apiErrorFrom(
   if (parsed.success) {
     const { code, message, field, issues } = parsed.data.error;
     return new ApiError(request, status, code, message, field, issues);
+  }
+  const oauth = OAuthErrorBodySchema.safeParse(tryJson(bodyText));
+  if (oauth.success) {
+    const { error, error_description: description } = oauth.data;
+    return new ApiError(request, status, error, description ?? error, undefined);
   }
   const code = CODE_BY_STATUS[status] ?? "http_error";
   const reason = statusText === "" ? `HTTP ${status}` : `HTTP ${status} ${statusText}`;

@@ -10,15 +10,37 @@ import { ReviewSchema } from "./approval-schemas";
 const timestamp = z.string();
 const optionalTimestamp = z.string().nullish();
 
+/**
+ * `GET /identity/whoami`. The fields after `authMethod` came with OIDC login (0009) and are
+ * read leniently: absent from older control planes, and a malformed one is dropped rather
+ * than failing the command.
+ */
 export const WhoamiSchema = z.looseObject({
   user: z.looseObject({
     id: z.string(),
     name: z.string(),
     kind: z.string(),
     role: z.string(),
+    displayName: z.string().nullish().catch(undefined),
+    email: z.string().nullish().catch(undefined),
   }),
   groups: z.array(z.union([z.string(), z.looseObject({ name: z.string() })])).default([]),
   authMethod: z.string(),
+  /** The human accountable for a service account. */
+  owner: z.looseObject({ id: z.string(), name: z.string() }).nullish().catch(undefined),
+  /** Policy/rule references whose approver groups the caller is in. */
+  approves: z.array(z.string()).nullish().catch(undefined),
+  /** With authMethod oidc: the login session behind the access token. */
+  loginSession: z.looseObject({ id: z.string(), expiresAt: z.string() }).nullish().catch(undefined),
+  /** With authMethod api_key: the key's scope (no connections: any) and expiry. */
+  apiKey: z
+    .looseObject({
+      id: z.string(),
+      connections: z.array(z.string()).default([]),
+      expiresAt: z.string().nullish(),
+    })
+    .nullish()
+    .catch(undefined),
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 
