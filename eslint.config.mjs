@@ -14,6 +14,8 @@ const testFiles = [
   "apps/*/test/**/*.ts",
   "packages/*/test/**/*.ts",
   "vitest.config.mts",
+  // Declarations of the plain-JavaScript tooling the tests import (scripts/dev-idp.mjs).
+  "scripts/*.d.mts",
 ];
 
 export default defineConfig(

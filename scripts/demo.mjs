@@ -1,12 +1,21 @@
-// `npm run demo`, after scripts/ensure-env.sh and the build: starts the control
-// plane, one connector and a demo target (database `airlock_demo` on the local
-// Postgres), registers connector `demo-connector` and connection `demo` (tagged
+// `npm run demo`, after scripts/ensure-env.sh and the build: starts a demo OpenID Connect
+// identity provider (scripts/dev-idp.mjs, in this process), the control plane (single
+// sign-on through that IdP), one connector and a demo target (database `airlock_demo` on
+// the local Postgres), registers connector `demo-connector` and connection `demo` (tagged
 // env=demo), applies the demo policy (deploy/demo/policy.yaml), creates the approver
-// `dana` (group dba), and logs the `airlock` CLI in as the demo admin (profile `demo`,
-// current) and as dana (profile `dana`). Ctrl-C stops everything.
+// `dana` (group dba, an API-key user), and logs the `airlock` CLI in as the demo admin
+// (profile `demo`, current) and as dana (profile `dana`). Ctrl-C stops everything.
 //
-// State that must survive restarts (the master key that encrypts stored
-// credentials, the admin key, the connector token) lives in .airlock/ (git-ignored).
+// The IdP knows two people, who log in with `airlock login` (docs/design/0009-oidc-login.md):
+// `alice` (IdP group engineers) and `dora` (IdP group dba), password `demo`;
+// deploy/demo/identity-mapping.yaml maps those groups. Their names differ from the local
+// users (admin, dana): a login under a name another identity holds is refused.
+//
+// State that must survive restarts (the master key that encrypts stored credentials, the
+// admin key, the connector token, the IdP client secret) lives in .airlock/ (git-ignored).
+// The IdP keeps its grants and signing key in memory: after a restart the control plane
+// finds the earlier single sign-on logins unknown at the IdP and ends them (within
+// AIRLOCK_OIDC_RECHECK_SECONDS); log in again.
 
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,6 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "n
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { startTestIdp } from "./dev-idp.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const stateDir = path.join(root, ".airlock");
@@ -26,11 +36,15 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const httpPort = Number(process.env.AIRLOCK_HTTP_PORT ?? 8080);
 const grpcPort = Number(process.env.AIRLOCK_GRPC_PORT ?? 8090);
 const apiUrl = `http://127.0.0.1:${httpPort}`;
+const idpPort = Number(process.env.AIRLOCK_DEMO_IDP_PORT ?? 8085);
+const idpClientId = "airlock-demo";
 const storeDb = process.env.AIRLOCK_DEMO_STORE_DB ?? "airlock";
 const targetDb = "airlock_demo";
 const targetUser = "airlock_demo";
 
 const children = [];
+/** The demo IdP, once started (stopped last). */
+let idp;
 let stopping = false;
 
 function say(line) {
@@ -54,6 +68,7 @@ function loadState() {
   state.masterKey ??= randomBytes(32).toString("base64");
   state.adminKey ??= apiKey();
   state.targetPassword ??= randomBytes(18).toString("base64url");
+  state.idpClientSecret ??= randomBytes(24).toString("base64url");
   saveState(state);
   return state;
 }
@@ -130,6 +145,47 @@ function start(name, entry, env) {
   });
   children.push({ name, child });
   return child;
+}
+
+/** The people at the demo IdP (password `demo`); their IdP groups are mapped by identity-mapping.yaml. */
+const idpAccounts = [
+  { login: "alice", name: "Alice (engineer)", groups: ["engineers"] },
+  { login: "dora", name: "Dora (DBA)", groups: ["dba"] },
+].map(({ login, name, groups }) => ({
+  sub: `demo-${login}`,
+  password: "demo",
+  claims: {
+    preferred_username: login,
+    name,
+    email: `${login}@demo.airlock`,
+    email_verified: true,
+    groups,
+  },
+}));
+
+async function startIdp(state) {
+  try {
+    idp = await startTestIdp({
+      host: "127.0.0.1",
+      port: idpPort,
+      clients: [
+        {
+          clientId: idpClientId,
+          clientSecret: state.idpClientSecret,
+          redirectUris: [`${apiUrl}/auth/callback`],
+        },
+      ],
+      accounts: idpAccounts,
+      loginHint:
+        "Airlock demo IdP. Users: alice (group engineers) and dora (group dba), password demo.",
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `starting the demo IdP on 127.0.0.1:${idpPort}: ${why} (set AIRLOCK_DEMO_IDP_PORT to use another port)`,
+    );
+  }
+  say(`demo IdP ready: ${idp.issuer} (users alice and dora, password demo)`);
 }
 
 async function waitFor(what, check, timeoutMs = 60_000) {
@@ -248,6 +304,10 @@ async function stopAll(code = 0) {
     clearTimeout(timer);
     say(`${name} stopped`);
   }
+  if (idp !== undefined) {
+    await idp.stop();
+    say("demo IdP stopped");
+  }
   process.exit(code);
 }
 
@@ -257,6 +317,7 @@ async function main() {
 
   const state = loadState();
   await prepareDatabases(state);
+  await startIdp(state);
 
   const storeUrl = pgUrlFor(storeDb);
   start("control-plane", "apps/control-plane/dist/main.js", {
@@ -268,6 +329,12 @@ async function main() {
     AIRLOCK_BOOTSTRAP_ADMIN_KEY: state.adminKey,
     // The demo binds to 127.0.0.1 only; production sets TLS certificates instead.
     AIRLOCK_GRPC_INSECURE: "true",
+    // Single sign-on through the demo IdP (docs/design/0009-oidc-login.md).
+    AIRLOCK_OIDC_ISSUER: idp.issuer,
+    AIRLOCK_OIDC_CLIENT_ID: idpClientId,
+    AIRLOCK_OIDC_CLIENT_SECRET: state.idpClientSecret,
+    AIRLOCK_PUBLIC_URL: apiUrl,
+    AIRLOCK_IDENTITY_MAPPING_FILE: path.join(root, "deploy/demo/identity-mapping.yaml"),
   });
   await waitFor(
     "the control plane (GET /readyz)",
@@ -310,7 +377,7 @@ async function main() {
     );
     if (login.status !== 0)
       throw new Error(`airlock login failed: ${login.stderr || login.stdout}`);
-    say(login.stdout.trim());
+    for (const line of login.stdout.trim().split("\n")) say(line);
   }
 
   say("");
@@ -322,6 +389,16 @@ async function main() {
   say("  pnpm exec airlock --profile dana reviews list    # what waits for the DBA's approval");
   say("  pnpm exec airlock admin connectors list");
   say(`  curl -s ${apiUrl}/readyz`);
+  say(`Single sign-on at the demo IdP (${idp.issuer}; users alice and dora, password demo):`);
+  // The CLI's defaults are http://127.0.0.1:8080 and gRPC on the URL's host, port 8090.
+  const target =
+    (httpPort === 8080 ? "" : ` --url ${apiUrl}`) +
+    (grpcPort === 8090 ? "" : ` --grpc-address 127.0.0.1:${grpcPort}`);
+  say(`  pnpm exec airlock login --profile alice${target}   # browser: sign in as alice`);
+  say(`  pnpm exec airlock login --no-browser --profile dora${target}   # a code: sign in as dora`);
+  say('  pnpm exec airlock --profile alice exec demo -c "select count(*) from customers"');
+  say("  pnpm exec airlock --profile dora reviews list    # dora approves as a DBA, like dana");
+  say("  (a login makes its profile the current one: add --profile demo to act as the admin)");
   say(`Logs: ${logDir}   Press Ctrl-C to stop.`);
 }
 

@@ -45,6 +45,8 @@ export interface GatewayOptions {
   /** "permissive" (default): apply permissivePolicy(); "none": no policy (deny by default). */
   policy?: "permissive" | "none";
   controlPlaneEnv?: Record<string, string>;
+  /** The control plane's HTTP port, when it must be known beforehand (an IdP's redirect URI). */
+  httpPort?: number;
 }
 
 export class Gateway {
@@ -68,7 +70,11 @@ export class Gateway {
     await withClient(target.url, (c) =>
       c.query(readFileSync(path.join(repoRoot, "deploy/demo/seed.sql"), "utf8")),
     );
-    const cp = await ControlPlane.start({ databaseUrl: store.url, env: options.controlPlaneEnv });
+    const cp = await ControlPlane.start({
+      databaseUrl: store.url,
+      env: options.controlPlaneEnv,
+      ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
+    });
     const cli = new Cli();
     const gw = new Gateway(store, target, cp, cli, connection);
 

@@ -1,7 +1,7 @@
 // Service accounts for AI agents (issue 7): an owner that is a human, API keys scoped to
 // connections (enforced by the gateway before anything is dialled), rotation, revoked and
 // expired keys, and policies that name service accounts — through the real CLI and psql.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gateway } from "./gateway";
 import { Cli, freePort, type Proc } from "./harness";
@@ -12,7 +12,8 @@ let gw: Gateway;
 const extra: Proc[] = [];
 
 beforeAll(async () => {
-  gw = await Gateway.start();
+  // A short identity sweep, so a revoked key's live session ends within the test's patience.
+  gw = await Gateway.start({ controlPlaneEnv: { AIRLOCK_IDENTITY_SWEEP_MS: "300" } });
   await gw.applyPolicy({
     name: "agents",
     description: "agent-1 may read on demo",
@@ -268,6 +269,109 @@ describe("rotating, revoking and expiring keys", () => {
     const rotate = await gw.cp.api().post(`/api/v1/api-keys/${expired.id}/rotate`, {});
     expect(rotate.status).toBe(409);
     expect(rotate.body.error.message).toMatch(/expired/);
+  });
+});
+
+describe("the owner is accountable for the agent", () => {
+  it("the owner sees the agent's review; reviews and sessions name the owner", async () => {
+    await gw.applyPolicy({
+      name: "agents-writes",
+      description: "agent-1's deletes wait for a dba",
+      subjects: { service_accounts: ["agent-1"] },
+      resources: { connections: ["demo"] },
+      rules: [
+        {
+          id: "agent-deletes",
+          match: { sql: { statements: ["delete"] } },
+          action: "review",
+          review: { approvers: ["dba"], timeout: "5m" },
+        },
+      ],
+    });
+    const { key } = await createKey({ name: "owner-test", user: "agent-1" });
+    const held = cliWith(key).spawn(["exec", "demo", "-c", "delete from orders where id = -1"]);
+    extra.push(held);
+    const alice = await createKey({ name: "owner", user: "alice" });
+    let review: Record<string, any> | undefined;
+    for (let i = 0; i < 100 && review === undefined; i++) {
+      const mine = await gw.cp.api(alice.key).get("/api/v1/reviews?scope=mine");
+      review = (mine.body.items ?? mine.body).find?.(
+        (r: Record<string, any>) => r.requester?.name === "agent-1" && r.status === "pending",
+      );
+      if (review === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(review, "alice sees agent-1's pending review").toBeDefined();
+    expect(review?.requester).toMatchObject({
+      name: "agent-1",
+      kind: "service_account",
+      owner: { name: "alice" },
+    });
+    // bruno owns nothing and is no approver: he does not see it.
+    const bruno = await createKey({ name: "bruno", user: "bruno" });
+    const his = await gw.cp.api(bruno.key).get("/api/v1/reviews?scope=mine");
+    expect(JSON.stringify(his.body)).not.toContain(review?.id as string);
+    expect((await gw.cp.api(alice.key).get(`/api/v1/reviews/${review?.id}`)).status).toBe(200);
+    expect((await gw.cp.api(bruno.key).get(`/api/v1/reviews/${review?.id}`)).status).toBe(404);
+
+    const dba = await gw.cp.api().post("/api/v1/users", { name: "dee", groups: ["dba"] });
+    expect(dba.status, dba.text).toBe(201);
+    const dee = await createKey({ name: "dee", user: "dee" });
+    const rejected = await gw.cp
+      .api(dee.key)
+      .post(`/api/v1/reviews/${review?.id}/reject`, { reason: "no" });
+    expect(rejected.status, rejected.text).toBe(200);
+    await held.exited;
+    await gw.deletePolicy("agents-writes");
+
+    const sessions = await gw.cp.api().get("/api/v1/sessions?user=agent-1");
+    expect(sessions.body.items[0].user).toMatchObject({
+      name: "agent-1",
+      kind: "service_account",
+      owner: { name: "alice" },
+    });
+  });
+});
+
+describe("revoking a key ends the sessions it opened", () => {
+  it("a live psql session of a revoked key ends with 28000 and says why", async () => {
+    const { id, key } = await createKey({ name: "live", user: "agent-1", connections: ["demo"] });
+    const cli = cliWith(key);
+    const port = await freePort();
+    const connect = cli.spawn(["connect", "demo", "--port", String(port)]);
+    extra.push(connect);
+    await connect.waitForOutput(/Listening on 127\.0\.0\.1:\d+/);
+    const psql = spawn(
+      "psql",
+      [`host=127.0.0.1 port=${port} user=agent-1 dbname=demo sslmode=disable`, "-X", "-At"],
+      { env: { PATH: process.env["PATH"] ?? "" }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let out = "";
+    psql.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    psql.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => psql.once("exit", resolve));
+    psql.stdin.write("select 'before' || 1;\n");
+    for (let i = 0; i < 100 && !out.includes("before1"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("before1");
+
+    expect((await gw.cp.api().delete(`/api/v1/api-keys/${id}`)).status).toBe(204);
+    // The gateway ends the session by itself (psql, idle, learns it at its next query).
+    const latest = () =>
+      gw.store_(
+        "SELECT s.status, close_code, close_reason FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'agent-1' ORDER BY started_at DESC LIMIT 1",
+      );
+    for (let i = 0; i < 100 && (await latest())[0]?.close_code == null; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await latest())[0]).toMatchObject({
+      close_code: "unauthenticated",
+      close_reason: "identity revoked: the API key of this session was revoked",
+    });
+    psql.stdin.write("select 'after' || 1;\n");
+    psql.stdin.end();
+    await exited;
+    expect(out).toContain("Airlock ended this session: the API key of this session was revoked");
+    expect(out).not.toContain("after1");
+    await connect.stop("SIGTERM", 5_000);
   });
 });
 

@@ -196,7 +196,7 @@ describe("GET /api/v1/sessions", () => {
     expect(res.body.items).toEqual([
       {
         id: fx.bob[0],
-        user: { id: fx.users.bob, name: "bob", kind: "human" },
+        user: { id: fx.users.bob, name: "bob", kind: "human", owner: null },
         connection: { id: fx.connections.other.id, name: "pg-other" },
         connector: { id: fx.connector.id, name: "edge-s" },
         protocol: "postgres",
