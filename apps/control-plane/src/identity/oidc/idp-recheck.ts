@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { APP_CONFIG, ROOT_LOGGER } from "../../config/config.tokens";
 import type { AppConfig } from "../../config/config.types";
 import { JobsService } from "../../jobs/jobs.service";
+import { RedisService } from "../../redis/redis.service";
 import { decryptCredential, encryptCredential } from "../../security/credential-cipher";
 import { LoginSessionRepository } from "../login/login-session.repository";
 import { LoginSessionsService } from "../login/login-sessions.service";
@@ -16,6 +17,12 @@ import { OidcClient } from "./oidc-client";
 
 /** Login sessions checked per run; the rest wait for the next run (oldest check first). */
 const BATCH = 200;
+/**
+ * One run at a time in the whole cluster: IdP refresh tokens rotate, and two runs refreshing
+ * the same one would trip the IdP's own reuse detection and lose a valid login. The lock
+ * expires by itself should its holder die mid-run.
+ */
+const LOCK_TTL_MS = 120_000;
 
 @Injectable()
 export class IdpRecheck implements OnModuleInit, OnApplicationBootstrap {
@@ -28,6 +35,7 @@ export class IdpRecheck implements OnModuleInit, OnApplicationBootstrap {
     private readonly oidc: OidcClient,
     private readonly repo: LoginSessionRepository,
     private readonly sessions: LoginSessionsService,
+    private readonly redis: RedisService,
   ) {
     this.logger = root.child({ component: "oidc" });
   }
@@ -56,8 +64,26 @@ export class IdpRecheck implements OnModuleInit, OnApplicationBootstrap {
     return (this.config.oidc?.recheckSeconds ?? 30) * 1000;
   }
 
-  /** One run: every login session whose last check is older than the interval. */
+  /** One run, unless another is under way somewhere in the cluster. */
   async run(): Promise<void> {
+    const key = `${this.config.redisPrefix}:identity-recheck:lock`;
+    const token = `${process.pid}:${Date.now()}:${Math.random()}`;
+    if ((await this.redis.client.set(key, token, "PX", LOCK_TTL_MS, "NX")) !== "OK") return;
+    try {
+      await this.recheckDue();
+    } finally {
+      // Release only our own lock (it may have expired and been taken by another run).
+      await this.redis.client.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        1,
+        key,
+        token,
+      );
+    }
+  }
+
+  /** Every login session whose last check is older than the interval. */
+  private async recheckDue(): Promise<void> {
     const now = new Date();
     // A little slack so a session checked just before the previous run is due in this one.
     const before = new Date(now.getTime() - this.everyMs() + 1000);
