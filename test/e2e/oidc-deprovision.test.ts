@@ -3,7 +3,8 @@
 // callback) end to end, then the IdP forgets the user and their live session ends with a
 // clear message, well within a minute. docs/design/0009-oidc-login.md.
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "../support/browser";
 import { startTestIdp, type IdpAccount, type TestIdp } from "../support/oidc-idp";
@@ -128,7 +129,9 @@ describe("airlock login through the IdP, end to end", () => {
     const form = await browser.open(url);
     const page = await browser.submit(form, { login: dave.sub, password: dave.password });
     // The last hop was the CLI's own loopback server, which answers the browser.
-    expect(browser.visits.at(-1)).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${redirect.port}/callback\\?`));
+    expect(browser.visits.at(-1)).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${redirect.port}/callback\\?`),
+    );
     expect(page.status).toBe(200);
     const exit = await login.exited;
     expect(exit.code, login.output).toBe(0);
@@ -209,6 +212,49 @@ describe("deprovisioning reaches a live session", () => {
     expect(who.status).not.toBe(0);
     expect(who.stderr).toMatch(/airlock login/);
     await connect.stop("SIGTERM", 5_000);
+  });
+
+  it("an admin disabling the user ends their open session too", async () => {
+    const cli = new Cli();
+    await deviceLogin(cli, dave);
+    const port = await freePort();
+    const connect = cli.spawn(["connect", "demo", "--port", String(port)]);
+    procs.push(connect);
+    await connect.waitForOutput(/Listening on 127\.0\.0\.1:\d+/);
+    const client = new pg.Client({ host: "127.0.0.1", port, user: "dave", database: "demo" });
+    const ended = new Promise<string>((resolve) => client.once("error", (e) => resolve(e.message)));
+    await client.connect();
+    expect((await client.query("select 1 as one")).rows).toEqual([{ one: 1 }]);
+    expect((await gw.cp.api().patch("/api/v1/users/dave", { disabled: true })).status).toBe(200);
+    try {
+      expect(await ended).toBe(
+        "Airlock ended this session: your Airlock user was disabled by an admin",
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+      expect((await gw.cp.api().patch("/api/v1/users/dave", { disabled: false })).status).toBe(200);
+      await connect.stop("SIGTERM", 5_000);
+    }
+  });
+
+  it("the CLI refreshes an expired access token by itself, rotating both tokens in its file", async () => {
+    const cli = new Cli();
+    await deviceLogin(cli, dave);
+    const before = JSON.parse(readFileSync(cli.configPath, "utf8"));
+    const profile = before.profiles[before.current];
+    profile.accessTokenExpiresAt = new Date(Date.now() - 1000).toISOString();
+    writeFileSync(cli.configPath, JSON.stringify(before), { mode: 0o600 });
+    const who = cli.run(["whoami", "-o", "json"]);
+    expect(who.status, who.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(cli.configPath, "utf8")).profiles[before.current];
+    expect(after.refreshToken).not.toBe(profile.refreshToken);
+    expect(after.accessToken).not.toBe(profile.accessToken);
+    expect(Date.parse(after.accessTokenExpiresAt)).toBeGreaterThan(Date.now() + 800_000);
+    // The old refresh token is spent: using it again would revoke the whole login.
+    const rows = await gw.store_(
+      "SELECT count(*)::int AS used FROM refresh_tokens r JOIN login_sessions l ON l.id = r.login_session_id JOIN users u ON u.id = l.user_id WHERE u.name = 'dave' AND r.used_at IS NOT NULL AND l.revoked_at IS NULL",
+    );
+    expect(rows[0]?.used).toBe(1);
   });
 
   it("a user still known to the IdP keeps their login through the rechecks", async () => {
