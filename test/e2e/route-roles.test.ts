@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../support/db";
 import { type Api, ControlPlane } from "./harness";
 
 type Role = "admin" | "auditor" | "user";
-/** Routes that hand out credentials (OIDC login): public by nature, never 401 or 403. */
+/** Routes that hand out credentials (OIDC login) or a public key: public by nature, never 401 or 403. */
 const PUBLIC = "public" as const;
 const ANY: Role[] = ["admin", "auditor", "user"];
 const READERS: Role[] = ["admin", "auditor"];
@@ -23,6 +23,8 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "GET /auth/device": PUBLIC,
   "POST /auth/token": PUBLIC,
   "POST /auth/logout": PUBLIC,
+  "GET /api/v1/audit/public-key": PUBLIC,
+  "GET /api/v1/audit/verify": READERS,
   "GET /api/v1/identity/whoami": ANY,
   "POST /api/v1/identity/test-mapping": ADMIN,
   "GET /api/v1/api-keys": ANY,
@@ -130,9 +132,11 @@ describe("every route declares who may call it", () => {
         open.push(`${r.method} ${r.path} → ${status}`);
     }
     expect(open).toEqual([]);
-    // The public ones are only the login routes.
+    // The public ones are only the login routes and the audit key (public by nature).
     const publicRoutes = Object.entries(ROUTES).filter(([, roles]) => roles === PUBLIC);
-    expect(publicRoutes.every(([route]) => / \/auth\//.test(route))).toBe(true);
+    expect(
+      publicRoutes.every(([route]) => / \/auth\/|^GET \/api\/v1\/audit\/public-key$/.test(route)),
+    ).toBe(true);
   });
 
   it.each(["admin", "auditor", "user"] as const)(

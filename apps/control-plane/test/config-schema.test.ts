@@ -64,6 +64,10 @@ const badValues: Array<[variable: string, value: string, secret: string]> = [
   ["AIRLOCK_IDENTITY_SWEEP_MS", "often-MARKER20", "often-MARKER20"],
   ["AIRLOCK_ACCESS_TOKEN_TTL_SECONDS", "5", "5"],
   ["AIRLOCK_LOGIN_MAX_AGE_SECONDS", "forever-MARKER21", "forever-MARKER21"],
+  ["AIRLOCK_AUDIT_CHECKPOINT_SECONDS", "often-MARKER24", "often-MARKER24"],
+  ["AIRLOCK_RETENTION_RESULT_ROWS_DAYS", "month-MARKER25", "month-MARKER25"],
+  ["AIRLOCK_RETENTION_COMMANDS_DAYS", "year-MARKER26", "year-MARKER26"],
+  ["AIRLOCK_RETENTION_AUDIT_DAYS", "36501", "36501"],
 ];
 
 /** Variables the schema takes as any string: files and folders, checked elsewhere (or not at all). */

@@ -367,15 +367,32 @@ export class ApprovalsRepository {
 
   // ---- audit -------------------------------------------------------------------------
 
+  /**
+   * Writes an approvals event. Its correlation id links it to the rest of the story
+   * (docs/design/0010-audit.md): the session of a held command, else the review of an
+   * access request (grants carry the review that issued them).
+   */
   async audit(event: AuditFields, tx?: Db): Promise<void> {
-    await (tx ?? this.prisma.client).auditEvent.create({
+    const db = tx ?? this.prisma.client;
+    const review =
+      event.reviewId === undefined || event.reviewId === null
+        ? null
+        : await db.review.findUnique({
+            where: { id: event.reviewId },
+            select: { sessionId: true, sql: true, ruleId: true },
+          });
+    const sessionId = event.sessionId ?? review?.sessionId ?? null;
+    await db.auditEvent.create({
       data: {
+        correlationId: sessionId ?? event.reviewId ?? event.grantId ?? null,
+        command: review?.sql ?? null,
+        ruleIds: review?.ruleId == null ? [] : [review.ruleId],
         code: event.code,
         outcome: event.outcome,
         actorId: event.actor.id,
         actorName: event.actor.name,
         actorKind: event.actor.kind,
-        sessionId: event.sessionId ?? null,
+        sessionId,
         reviewId: event.reviewId ?? null,
         grantId: event.grantId ?? null,
         connectionName: event.connectionName ?? null,

@@ -1,19 +1,9 @@
 import { Injectable } from "@nestjs/common";
 import { PrismaService } from "../db/prisma.service";
 import type { Prisma } from "../generated/prisma/client";
+import type { AuditRecord } from "./audit-event";
 
-export interface AuditRecord {
-  code: string;
-  outcome: string;
-  actorId?: string | null;
-  actorName?: string | null;
-  actorKind?: string | null;
-  sessionId?: string | null;
-  reviewId?: string | null;
-  grantId?: string | null;
-  connectionName?: string | null;
-  data?: Record<string, unknown>;
-}
+export type { AuditRecord };
 
 @Injectable()
 export class AuditRepository {
@@ -31,6 +21,13 @@ export class AuditRepository {
         reviewId: event.reviewId ?? null,
         grantId: event.grantId ?? null,
         connectionName: event.connectionName ?? null,
+        connectorName: event.connectorName ?? null,
+        sourceAddress: event.sourceAddress ?? null,
+        correlationId:
+          event.correlationId ?? event.sessionId ?? event.reviewId ?? event.grantId ?? null,
+        command: event.command ?? null,
+        ruleIds: [...(event.ruleIds ?? [])],
+        ...(event.at === undefined ? {} : { at: event.at }),
         data: (event.data ?? {}) as Prisma.InputJsonValue,
       },
     });

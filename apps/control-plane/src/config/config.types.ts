@@ -76,6 +76,12 @@ export interface AppConfig {
     /** How often each replica checks the identity behind its live sessions. */
     identitySweepMs: number;
   };
+  audit: {
+    /** At most how often the sealer signs a checkpoint (AIRLOCK_AUDIT_CHECKPOINT_SECONDS). */
+    checkpointSeconds: number;
+    /** Days kept, per class (AIRLOCK_RETENTION_*_DAYS). */
+    retention: { resultRowsDays: number; commandsDays: number; auditDays: number };
+  };
   /** IdP groups → Airlock groups → roles (AIRLOCK_IDENTITY_MAPPING_FILE). */
   identityMapping: IdentityMapping;
 }

@@ -194,5 +194,13 @@ function toConfig(
       identitySweepMs: env.AIRLOCK_IDENTITY_SWEEP_MS,
     },
     identityMapping,
+    audit: {
+      checkpointSeconds: env.AIRLOCK_AUDIT_CHECKPOINT_SECONDS,
+      retention: {
+        resultRowsDays: env.AIRLOCK_RETENTION_RESULT_ROWS_DAYS,
+        commandsDays: env.AIRLOCK_RETENTION_COMMANDS_DAYS,
+        auditDays: env.AIRLOCK_RETENTION_AUDIT_DAYS,
+      },
+    },
   };
 }

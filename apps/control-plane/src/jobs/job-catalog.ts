@@ -12,6 +12,10 @@ export interface JobCatalog {
   "webhook-delivery": { deliveryId: string };
   /** Ask the IdP again about every login session due for it (repeatable; docs/design/0009). */
   "identity-recheck": Record<string, never>;
+  /** Push the sealed audit events after a sink's cursor to it (docs/design/0010-audit.md). */
+  "audit-sink-delivery": { sink: string };
+  /** Prune by the retention settings (repeatable). */
+  "audit-retention": Record<string, never>;
 }
 
 export type JobName = keyof JobCatalog;
@@ -21,6 +25,8 @@ export const JOB_NAMES: readonly JobName[] = [
   "grant-expiry",
   "webhook-delivery",
   "identity-recheck",
+  "audit-sink-delivery",
+  "audit-retention",
 ];
 
 /** The jobId of the one job that acts on a fact (BullMQ ignores a second add with it). */
@@ -34,6 +40,10 @@ export function jobIdOf<N extends JobName>(name: N, payload: JobCatalog[N]): str
       return `webhook-delivery-${(payload as JobCatalog["webhook-delivery"]).deliveryId}`;
     case "identity-recheck":
       return "identity-recheck";
+    case "audit-sink-delivery":
+      return `audit-sink-delivery-${(payload as JobCatalog["audit-sink-delivery"]).sink}`;
+    case "audit-retention":
+      return "audit-retention";
     default:
       throw new Error(`unknown job ${String(name)}`);
   }

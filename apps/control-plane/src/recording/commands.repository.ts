@@ -23,28 +23,61 @@ const COMPLETION_POOL_SIZE = 1;
 
 // rule_ids / reasons are text[] per row: a 2-D array cannot be ragged, so each
 // row's list travels as a JSON array and is expanded here.
+// The same statement writes each command's decision to the audit trail (command.allow /
+// .deny / .review, docs/design/0010-audit.md): one round trip, one commit, so the audit event
+// is as durable as the write-ahead record it describes. Who and where come from the session.
 const INSERT_COMMANDS = `
-INSERT INTO commands (session_id, seq, protocol, sql, params, decision, rule_ids, reasons, status, received_at)
-SELECT u.session_id, u.seq, u.protocol, u.sql, u.params, u.decision::"CommandDecision",
-       ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
-       ARRAY(SELECT jsonb_array_elements_text(u.reasons)),
-       u.status::"CommandStatus", u.received_at
-FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
-            $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[])
-  AS u(session_id, seq, protocol, sql, params, decision, rule_ids, reasons, status, received_at)`;
+WITH ins AS (
+  INSERT INTO commands (session_id, seq, protocol, sql, params, decision, rule_ids, reasons, status, received_at)
+  SELECT u.session_id, u.seq, u.protocol, u.sql, u.params, u.decision::"CommandDecision",
+         ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
+         ARRAY(SELECT jsonb_array_elements_text(u.reasons)),
+         u.status::"CommandStatus", u.received_at
+  FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+              $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[])
+    AS u(session_id, seq, protocol, sql, params, decision, rule_ids, reasons, status, received_at)
+  RETURNING id, session_id, seq, protocol, sql, decision, rule_ids, reasons, received_at
+)
+INSERT INTO audit_events (code, outcome, at, actor_id, actor_name, actor_kind, session_id,
+  connection_name, connector_name, source_address, correlation_id, command, rule_ids, data)
+SELECT 'command.' || ins.decision::text,
+       CASE ins.decision WHEN 'allow' THEN 'allowed' WHEN 'deny' THEN 'denied' ELSE 'held' END,
+       ins.received_at, usr.id, usr.name, usr.kind::text, s.id, s.connection_name, ctr.name,
+       s.client_address, s.id::text, ins.sql, ins.rule_ids,
+       jsonb_build_object('commandSeq', ins.seq, 'protocol', ins.protocol, 'reasons', to_jsonb(ins.reasons))
+FROM ins
+JOIN sessions s ON s.id = ins.session_id
+JOIN users usr ON usr.id = s.user_id
+LEFT JOIN connectors ctr ON ctr.id = s.connector_id
+ORDER BY ins.id`;
 
+// Completions that masked values also write `command.masked` with the counts per entity.
 const COMPLETE_COMMANDS = `
-UPDATE commands AS c
-SET status = u.status::"CommandStatus", completed_at = u.completed_at, duration_ms = u.duration_ms,
-    row_count = u.row_count, command_tag = u.command_tag, error_code = u.error_code,
-    error_message = u.error_message, copy_direction = u.copy_direction, copy_bytes = u.copy_bytes,
-    mask_counts = u.mask_counts, result_sample = u.result_sample
-FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::float8[], $6::int8[],
-            $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::jsonb[],
-            $13::jsonb[])
-  AS u(session_id, seq, status, completed_at, duration_ms, row_count, command_tag, error_code,
-       error_message, copy_direction, copy_bytes, mask_counts, result_sample)
-WHERE c.session_id = u.session_id AND c.seq = u.seq`;
+WITH upd AS (
+  UPDATE commands AS c
+  SET status = u.status::"CommandStatus", completed_at = u.completed_at, duration_ms = u.duration_ms,
+      row_count = u.row_count, command_tag = u.command_tag, error_code = u.error_code,
+      error_message = u.error_message, copy_direction = u.copy_direction, copy_bytes = u.copy_bytes,
+      mask_counts = u.mask_counts, result_sample = u.result_sample
+  FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::float8[], $6::int8[],
+              $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::jsonb[],
+              $13::jsonb[])
+    AS u(session_id, seq, status, completed_at, duration_ms, row_count, command_tag, error_code,
+         error_message, copy_direction, copy_bytes, mask_counts, result_sample)
+  WHERE c.session_id = u.session_id AND c.seq = u.seq
+  RETURNING c.id, c.session_id, c.seq, c.sql, c.rule_ids, c.mask_counts, c.completed_at
+)
+INSERT INTO audit_events (code, outcome, at, actor_id, actor_name, actor_kind, session_id,
+  connection_name, connector_name, source_address, correlation_id, command, rule_ids, data)
+SELECT 'command.masked', 'masked', upd.completed_at, usr.id, usr.name, usr.kind::text, s.id,
+       s.connection_name, ctr.name, s.client_address, s.id::text, upd.sql, upd.rule_ids,
+       jsonb_build_object('commandSeq', upd.seq, 'counts', upd.mask_counts)
+FROM upd
+JOIN sessions s ON s.id = upd.session_id
+JOIN users usr ON usr.id = s.user_id
+LEFT JOIN connectors ctr ON ctr.id = s.connector_id
+WHERE upd.mask_counts IS NOT NULL AND upd.mask_counts <> '{}'::jsonb
+ORDER BY upd.id`;
 
 @Injectable()
 export class CommandsRepository {

@@ -1,5 +1,7 @@
 // The data path's writes to `sessions`: the row written before the connector is
-// asked to dial (status opening), its activation, and its end.
+// asked to dial (status opening), its activation, and its end. The start and the end are
+// also audit events (session.started / session.ended, docs/design/0010-audit.md), written
+// in the same transaction from the session row itself.
 import { Injectable } from "@nestjs/common";
 import { type Db, PrismaService } from "../db/prisma.service";
 import type { SessionEnd, SessionStart } from "./recording.types";
@@ -9,7 +11,11 @@ export class SessionRecordsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async create(start: SessionStart, tx?: Db): Promise<void> {
-    await (tx ?? this.prisma.client).session.create({
+    if (tx === undefined) {
+      await this.prisma.transaction((own) => this.create(start, own));
+      return;
+    }
+    await tx.session.create({
       data: {
         id: start.id,
         userId: start.userId,
@@ -22,6 +28,14 @@ export class SessionRecordsRepository {
       },
       select: { id: true },
     });
+    await tx.$executeRaw`
+      INSERT INTO audit_events (code, outcome, at, actor_id, actor_name, actor_kind, session_id,
+        connection_name, connector_name, source_address, correlation_id, data)
+      SELECT 'session.started', 'started', s.started_at, u.id, u.name, u.kind::text, s.id,
+        s.connection_name, c.name, s.client_address, s.id::text,
+        jsonb_build_object('protocol', s.protocol)
+      FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN connectors c ON c.id = s.connector_id
+      WHERE s.id = ${start.id}::uuid`;
   }
 
   /** opening → active; a session that already ended stays ended. */
@@ -33,7 +47,11 @@ export class SessionRecordsRepository {
   }
 
   async end(id: string, end: SessionEnd, tx?: Db): Promise<void> {
-    await (tx ?? this.prisma.client).session.update({
+    if (tx === undefined) {
+      await this.prisma.transaction((own) => this.end(id, end, own));
+      return;
+    }
+    await tx.session.update({
       where: { id },
       data: {
         status: end.status,
@@ -43,5 +61,14 @@ export class SessionRecordsRepository {
       },
       select: { id: true },
     });
+    await tx.$executeRaw`
+      INSERT INTO audit_events (code, outcome, at, actor_id, actor_name, actor_kind, session_id,
+        connection_name, connector_name, source_address, correlation_id, data)
+      SELECT 'session.ended', 'ended', coalesce(s.ended_at, now()), u.id, u.name, u.kind::text,
+        s.id, s.connection_name, c.name, s.client_address, s.id::text,
+        jsonb_build_object('status', s.status::text, 'closeCode', s.close_code,
+          'reason', s.close_reason, 'commands', (SELECT count(*) FROM commands WHERE session_id = s.id))
+      FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN connectors c ON c.id = s.connector_id
+      WHERE s.id = ${id}::uuid`;
   }
 }
