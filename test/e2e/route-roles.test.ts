@@ -25,6 +25,7 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "POST /auth/logout": PUBLIC,
   "GET /api/v1/audit/public-key": PUBLIC,
   "GET /api/v1/audit/verify": READERS,
+  "POST /api/v1/audit/retention": ADMIN,
   "GET /api/v1/identity/whoami": ANY,
   "POST /api/v1/identity/test-mapping": ADMIN,
   "GET /api/v1/api-keys": ANY,
@@ -55,6 +56,7 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "DELETE /api/v1/policies/{name}": ADMIN,
   "GET /api/v1/sessions": ANY,
   "GET /api/v1/sessions/{id}": ANY,
+  "GET /api/v1/sessions/{id}/events": ANY,
   "GET /api/v1/reviews": ANY,
   "GET /api/v1/reviews/{id}": ANY,
   "POST /api/v1/reviews/{id}/approve": ANY,
@@ -67,6 +69,7 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "DELETE /api/v1/webhooks/{name}": ADMIN,
   "POST /api/v1/webhooks/{name}/test": ADMIN,
   "GET /api/v1/webhooks/deliveries": ADMIN,
+  "GET /api/v1/export/events": READERS,
 };
 
 /** Path parameters: well-formed values naming nothing that exists. */

@@ -245,6 +245,24 @@ export class AuditChainRepository implements OnApplicationShutdown {
     return res.rows[0] === undefined ? null : toCheckpoint(res.rows[0]);
   }
 
+  /** Whether a sealed retention run announced pruning up to `seq` (audit.retention). */
+  async retentionAnnounced(seq: bigint): Promise<boolean> {
+    const res = await this.pool.query(
+      `SELECT 1 FROM audit_events WHERE code = 'audit.retention' AND seq IS NOT NULL
+       AND data->>'auditAnchorSeq' = $1 LIMIT 1`,
+      [seq.toString()],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** The oldest checkpoint: after retention, the chain's start. */
+  async earliestCheckpoint(): Promise<Checkpoint | null> {
+    const res = await this.pool.query<Parameters<typeof toCheckpoint>[0]>(
+      "SELECT seq, hash, at, key_id, signature FROM audit_checkpoints ORDER BY seq LIMIT 1",
+    );
+    return res.rows[0] === undefined ? null : toCheckpoint(res.rows[0]);
+  }
+
   /** The newest checkpoint with seq <= `seq`. */
   async checkpointAtOrBefore(seq: bigint): Promise<Checkpoint | null> {
     const res = await this.pool.query<Parameters<typeof toCheckpoint>[0]>(

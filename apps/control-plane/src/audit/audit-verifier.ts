@@ -78,7 +78,19 @@ export class AuditVerifier {
     const lastCheckpoint =
       latest === null ? null : { seq: latest.seq.toString(), at: latest.at.toISOString() };
     const bounds = await this.repo.bounds();
-    if (bounds === null) return result({ lastCheckpoint });
+    if (bounds === null) {
+      // No event left while a checkpoint vouches for some: they were deleted (retention
+      // always leaves its own audit.retention event after the checkpoint it keeps).
+      if (latest !== null) {
+        problems.push({
+          kind: "deleted",
+          seq: null,
+          id: null,
+          message: `every event is missing, though a signed checkpoint covers events up to ${latest.seq} (deleted)`,
+        });
+      }
+      return result({ lastCheckpoint });
+    }
     const start =
       range.from === undefined ? bounds.min : await this.repo.firstSeqAtOrAfter(range.from);
     const end = range.to === undefined ? bounds.max : await this.repo.lastSeqAtOrBefore(range.to);
@@ -90,8 +102,26 @@ export class AuditVerifier {
     let expectedPrev: Buffer | null = anchor === null ? GENESIS_HASH : anchor.hash;
     let checkpointsChecked = 0;
     if (anchor !== null) {
-      checkpointsChecked += 1;
-      this.checkSignature(anchor, problems);
+      // Only the oldest checkpoint (retention's anchor) may stand for events that are gone;
+      // from any other, the walk starts at its own event, which must still be there.
+      const earliest = await this.repo.earliestCheckpoint();
+      if (earliest !== null && earliest.seq !== anchor.seq) {
+        expectedSeq = anchor.seq;
+        expectedPrev = null;
+      } else {
+        checkpointsChecked += 1;
+        this.checkSignature(anchor, problems);
+        // Events before it may be gone only because a retention run (itself in the chain,
+        // after the anchor) pruned them; otherwise someone deleted them and older checkpoints.
+        if (bounds.min > 1n && !(await this.repo.retentionAnnounced(anchor.seq))) {
+          problems.push({
+            kind: "start_missing",
+            seq: "1",
+            id: null,
+            message: `events 1…${anchor.seq} and their checkpoints are gone, and no retention run in the chain accounts for it (deleted)`,
+          });
+        }
+      }
     }
     if (bounds.min > expectedSeq) {
       problems.push({

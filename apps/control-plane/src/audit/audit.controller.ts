@@ -1,8 +1,10 @@
 // /api/v1/audit: the public key that signs checkpoints, and chain verification.
-import { Controller, Get, Query } from "@nestjs/common";
+import { Controller, Get, HttpCode, Post, Query } from "@nestjs/common";
 import { ApiTags } from "@nestjs/swagger";
 import { z } from "zod";
-import { Public, Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, Public, Roles } from "../identity/auth/auth.decorators";
+import type { Principal } from "../identity/auth/principal";
+import { AuditRetention, type RetentionReport } from "./audit-retention";
 import { DocAuthenticated, DocQuery } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import { AuditSealer } from "./audit-sealer";
@@ -30,7 +32,17 @@ export class AuditController {
   constructor(
     private readonly sealer: AuditSealer,
     private readonly verifier: AuditVerifier,
+    private readonly retention: AuditRetention,
   ) {}
+
+  /** Runs retention now (it also runs hourly), and says what it removed. */
+  @Post("retention")
+  @HttpCode(200)
+  @Roles("admin")
+  @DocAuthenticated()
+  runRetention(@CurrentPrincipal() caller: Principal): Promise<RetentionReport> {
+    return this.retention.run({ id: caller.userId, name: caller.userName, kind: caller.kind });
+  }
 
   /** The Ed25519 public key of this installation's audit checkpoints; keep a copy. */
   @Get("public-key")

@@ -2,6 +2,9 @@
 // verification (docs/design/0010-audit.md).
 import { Module } from "@nestjs/common";
 import { DbModule } from "../db/db.module";
+import { JobsModule } from "../jobs/jobs.module";
+import { AuditRetention } from "./audit-retention";
+import { RetentionRepository } from "./retention.repository";
 import { AuditChainRepository } from "./audit-chain.repository";
 import { AuditController } from "./audit.controller";
 import { AuditRepository } from "./audit.repository";
@@ -10,9 +13,17 @@ import { AuditService } from "./audit.service";
 import { AuditVerifier } from "./audit-verifier";
 
 @Module({
-  imports: [DbModule],
+  imports: [DbModule, JobsModule],
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, AuditChainRepository, AuditSealer, AuditVerifier],
+  providers: [
+    AuditRepository,
+    AuditService,
+    AuditChainRepository,
+    AuditSealer,
+    AuditVerifier,
+    RetentionRepository,
+    AuditRetention,
+  ],
   exports: [AuditService, AuditChainRepository, AuditVerifier, AuditSealer],
 })
 export class AuditModule {}

@@ -191,9 +191,10 @@ export const envSchema = z.object({
   AIRLOCK_LOGIN_MAX_AGE_SECONDS: wholeNumber(60, 90 * 86_400, "seconds", 43_200),
   AIRLOCK_IDENTITY_MAPPING_FILE: optional(z.string()),
   AIRLOCK_AUDIT_CHECKPOINT_SECONDS: wholeNumber(1, 3600, "seconds", 10),
-  AIRLOCK_RETENTION_RESULT_ROWS_DAYS: wholeNumber(1, 36_500, "days", 30),
-  AIRLOCK_RETENTION_COMMANDS_DAYS: wholeNumber(1, 36_500, "days", 365),
-  AIRLOCK_RETENTION_AUDIT_DAYS: wholeNumber(1, 36_500, "days", 400),
+  // 0 keeps nothing past the next retention run.
+  AIRLOCK_RETENTION_RESULT_ROWS_DAYS: wholeNumber(0, 36_500, "days", 30),
+  AIRLOCK_RETENTION_COMMANDS_DAYS: wholeNumber(0, 36_500, "days", 365),
+  AIRLOCK_RETENTION_AUDIT_DAYS: wholeNumber(0, 36_500, "days", 400),
   AIRLOCK_WEBHOOK_ATTEMPTS: optional(
     z.coerce
       .number({ error: "must be a whole number from 1 to 20" })
