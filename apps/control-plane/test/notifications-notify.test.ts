@@ -18,6 +18,9 @@ import { NotificationsFacade } from "../src/notifications/notifications.facade";
 import { Notifier } from "../src/notifications/notifier";
 import { WebhookRepository } from "../src/notifications/webhook.repository";
 import { WebhooksService } from "../src/notifications/webhooks.service";
+import { AuditRepository } from "../src/audit/audit.repository";
+import { AuditService } from "../src/audit/audit.service";
+import type { Principal } from "../src/identity/auth/principal";
 import { RedisService } from "../src/redis/redis.service";
 
 /** The services of the notifications module on one Redis URL, wired as Nest would. */
@@ -36,6 +39,17 @@ const logger: Logger = pino(
   { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
 );
 
+const admin: Principal = {
+  userId: "00000000-0000-4000-8000-000000000001",
+  userName: "admin",
+  kind: "human",
+  role: "admin",
+  authMethod: "api_key",
+  apiKeyId: null,
+  loginSessionId: null,
+  connections: [],
+};
+
 function wire(config: AppConfig): Wiring {
   const prisma = new PrismaService(config, logger);
   const redis = new RedisService(config, logger);
@@ -47,7 +61,14 @@ function wire(config: AppConfig): Wiring {
   return {
     facade: new NotificationsFacade(notifier),
     queue,
-    webhooks: new WebhooksService(config, logger, webhookRepo, deliveries, notifier),
+    webhooks: new WebhooksService(
+      config,
+      logger,
+      webhookRepo,
+      deliveries,
+      notifier,
+      new AuditService(new AuditRepository(prisma), logger),
+    ),
     deliveries,
     redis,
     async stop() {
@@ -104,9 +125,13 @@ beforeAll(async () => {
   up = wire(config);
   down = wire({ ...config, redisUrl: `redis://127.0.0.1:${await closedPort()}` });
   await redisReady(up.redis);
-  await up.webhooks.create({ name: "everything", url: "https://example.com/a", all: true });
-  await up.webhooks.create({ name: "dba-channel", url: "https://example.com/b", all: false });
-  await up.webhooks.create({ name: "unrelated", url: "https://example.com/c", all: false });
+  await up.webhooks.create(admin, { name: "everything", url: "https://example.com/a", all: true });
+  await up.webhooks.create(admin, {
+    name: "dba-channel",
+    url: "https://example.com/b",
+    all: false,
+  });
+  await up.webhooks.create(admin, { name: "unrelated", url: "https://example.com/c", all: false });
 });
 
 afterAll(async () => {
@@ -144,7 +169,7 @@ describe("NotificationsFacade.notify", () => {
   });
 
   it("does nothing when no webhook is a target", async () => {
-    await up.webhooks.delete("everything");
+    await up.webhooks.delete(admin, "everything");
     const before = (await up.deliveries.list({ limit: 500 })).length;
     await up.facade.notify("review.approved", { review: { id: "rv-bbbbbbbbbb" } }, {});
     expect((await up.deliveries.list({ limit: 500 })).length).toBe(before);

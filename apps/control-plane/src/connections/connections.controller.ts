@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from "@nestjs/common";
 import { ApiResponse, ApiTags } from "@nestjs/swagger";
-import { Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocBody, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import {
@@ -31,9 +32,10 @@ export class ConnectionsController {
   @DocResponse(201, ConnectionView)
   @ApiResponse({ status: 409, description: "conflict: the name is taken" })
   create(
+    @CurrentPrincipal() caller: Principal,
     @Body(new ZodPipe(CreateConnectionBody)) body: CreateConnectionBody,
   ): Promise<ConnectionView> {
-    return this.connections.create(body);
+    return this.connections.create(caller, body);
   }
 
   @Get(":idOrName")
@@ -47,16 +49,20 @@ export class ConnectionsController {
   @DocBody(UpdateConnectionBody)
   @DocResponse(200, ConnectionView)
   update(
+    @CurrentPrincipal() caller: Principal,
     @Param("idOrName", new ZodPipe(ConnectionParam)) idOrName: string,
     @Body(new ZodPipe(UpdateConnectionBody)) body: UpdateConnectionBody,
   ): Promise<ConnectionView> {
-    return this.connections.update(idOrName, body);
+    return this.connections.update(caller, idOrName, body);
   }
 
   @Delete(":idOrName")
   @HttpCode(204)
   @DocResponse(204)
-  async delete(@Param("idOrName", new ZodPipe(ConnectionParam)) idOrName: string): Promise<void> {
-    await this.connections.delete(idOrName);
+  async delete(
+    @CurrentPrincipal() caller: Principal,
+    @Param("idOrName", new ZodPipe(ConnectionParam)) idOrName: string,
+  ): Promise<void> {
+    await this.connections.delete(caller, idOrName);
   }
 }

@@ -1,5 +1,6 @@
 // Connections: named targets behind a connector, with their credential.
 import { Module } from "@nestjs/common";
+import { AuditModule } from "../audit/audit.module";
 import { ConnectorsModule } from "../connectors/connectors.module";
 import { DbModule } from "../db/db.module";
 import { ConnectionRepository } from "./connection.repository";
@@ -7,7 +8,7 @@ import { ConnectionsController } from "./connections.controller";
 import { ConnectionsService } from "./connections.service";
 
 @Module({
-  imports: [DbModule, ConnectorsModule],
+  imports: [DbModule, ConnectorsModule, AuditModule],
   controllers: [ConnectionsController],
   providers: [ConnectionRepository, ConnectionsService],
   exports: [ConnectionsService],

@@ -5,10 +5,12 @@ import { randomUUID } from "node:crypto";
 import type { Credential, TargetSpec } from "@airlock/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { ConnectorsFacade, type ConnectorRef } from "../connectors/connectors.facade";
 import { InvalidInput, NotFound, Unavailable } from "../errors/domain-errors";
+import { auditActor, type Principal } from "../identity/auth/principal";
 import { decryptCredential, encryptCredential } from "../security/credential-cipher";
 import {
   type ConnectionFields,
@@ -22,6 +24,7 @@ import type {
   CredentialInput,
   UpdateConnectionBody,
 } from "./connection.schemas";
+import { changedData, createdData } from "./connection-audit";
 import { DEFAULT_OPTIONS, mergeOptions, optionsOf, storedOptions } from "./connection-options";
 import { toConnectionView } from "./connection.view";
 import { toTargetSpec } from "./target-spec";
@@ -35,6 +38,7 @@ export class ConnectionsService {
     @Inject(ROOT_LOGGER) root: Logger,
     private readonly connections: ConnectionRepository,
     private readonly connectors: ConnectorsFacade,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "connections" });
   }
@@ -47,7 +51,7 @@ export class ConnectionsService {
     return toConnectionView(await this.find(idOrName));
   }
 
-  async create(input: CreateConnectionBody): Promise<ConnectionView> {
+  async create(caller: Principal, input: CreateConnectionBody): Promise<ConnectionView> {
     const connector = await this.connector(input.connector);
     const id = randomUUID();
     const fields: ConnectionFields = {
@@ -67,10 +71,23 @@ export class ConnectionsService {
       this.credentialColumns(id, input.credential),
     );
     this.logger.info({ connection: row.name, connector: connector.name }, "connection created");
-    return toConnectionView(row);
+    const view = toConnectionView(row);
+    await this.audit.record({
+      code: "connection.created",
+      outcome: "created",
+      ...auditActor(caller),
+      connectionName: row.name,
+      connectorName: row.connector.name,
+      data: createdData(view),
+    });
+    return view;
   }
 
-  async update(idOrName: string, patch: UpdateConnectionBody): Promise<ConnectionView> {
+  async update(
+    caller: Principal,
+    idOrName: string,
+    patch: UpdateConnectionBody,
+  ): Promise<ConnectionView> {
     const existing = await this.find(idOrName);
     const fields: Partial<ConnectionFields> = {};
     if (patch.name !== undefined) fields.name = patch.name;
@@ -90,13 +107,37 @@ export class ConnectionsService {
         : this.credentialColumns(existing.id, patch.credential);
     const row = await this.connections.update(existing.id, fields, credential);
     this.logger.info({ connection: row.name, changed: Object.keys(patch) }, "connection updated");
-    return toConnectionView(row);
+    const view = toConnectionView(row);
+    const { changed, data } = changedData(
+      toConnectionView(existing),
+      view,
+      patch.credential !== undefined,
+    );
+    if (changed.length > 0) {
+      await this.audit.record({
+        code: "connection.changed",
+        outcome: "changed",
+        ...auditActor(caller),
+        connectionName: row.name,
+        connectorName: row.connector.name,
+        data,
+      });
+    }
+    return view;
   }
 
-  async delete(idOrName: string): Promise<void> {
+  async delete(caller: Principal, idOrName: string): Promise<void> {
     const existing = await this.find(idOrName);
-    await this.connections.delete(existing.id);
+    if (!(await this.connections.delete(existing.id))) return;
     this.logger.info({ connection: existing.name }, "connection deleted");
+    await this.audit.record({
+      code: "connection.deleted",
+      outcome: "deleted",
+      ...auditActor(caller),
+      connectionName: existing.name,
+      connectorName: existing.connector.name,
+      data: { id: existing.id },
+    });
   }
 
   /**

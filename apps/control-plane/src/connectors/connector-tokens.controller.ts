@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post } from "@nestjs/common";
 import { ApiTags } from "@nestjs/swagger";
-import { Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import {
@@ -30,9 +31,10 @@ export class ConnectorTokensController {
   @Post()
   @DocResponse(201, IssuedConnectorToken)
   issue(
+    @CurrentPrincipal() caller: Principal,
     @Param("idOrName", new ZodPipe(ConnectorParam)) idOrName: string,
   ): Promise<IssuedConnectorToken> {
-    return this.tokens.issue(idOrName);
+    return this.tokens.issue(caller, idOrName);
   }
 
   /** Revokes a token and ends the control streams it authenticated. */
@@ -40,9 +42,10 @@ export class ConnectorTokensController {
   @HttpCode(204)
   @DocResponse(204)
   async revoke(
+    @CurrentPrincipal() caller: Principal,
     @Param("idOrName", new ZodPipe(ConnectorParam)) idOrName: string,
     @Param("tokenId", new ZodPipe(TokenIdParam)) tokenId: string,
   ): Promise<void> {
-    await this.tokens.revoke(idOrName, tokenId);
+    await this.tokens.revoke(caller, idOrName, tokenId);
   }
 }

@@ -2,8 +2,10 @@
 // gRPC calls. Revoking a token ends the control streams it authenticated.
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { ROOT_LOGGER } from "../config/config.tokens";
 import { NotFound, Unauthenticated } from "../errors/domain-errors";
+import { auditActor, type Principal } from "../identity/auth/principal";
 import { lastUsedIsStale } from "../security/last-used";
 import { issueToken, parseToken, secretMatches } from "../security/secret-token";
 import { ConnectorTokenRepository } from "./connector-token.repository";
@@ -30,6 +32,7 @@ export class ConnectorTokensService {
     private readonly tokens: ConnectorTokenRepository,
     private readonly connectors: ConnectorRepository,
     private readonly registry: ControlRegistry,
+    private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: "connector-tokens" });
@@ -40,7 +43,7 @@ export class ConnectorTokensService {
     return (await this.tokens.list(connector.id)).map(toTokenInfo);
   }
 
-  async issue(idOrName: string): Promise<IssuedConnectorToken> {
+  async issue(caller: Principal, idOrName: string): Promise<IssuedConnectorToken> {
     const connector = await this.connector(idOrName);
     const issued = issueToken("ctr");
     const row = await this.tokens.create({
@@ -48,13 +51,21 @@ export class ConnectorTokensService {
       prefix: issued.prefix,
       secretHash: issued.secretHash,
     });
+    await this.audit.record({
+      code: "connector.token_created",
+      outcome: "created",
+      ...auditActor(caller),
+      connectorName: connector.name,
+      data: { connectorId: connector.id, tokenId: row.id, tokenPrefix: row.prefix },
+    });
     return { tokenInfo: toTokenInfo(row), token: issued.token };
   }
 
   /** Revokes the token (idempotent) and ends the control streams it authenticated. */
-  async revoke(idOrName: string, tokenId: string): Promise<ConnectorTokenInfo> {
+  async revoke(caller: Principal, idOrName: string, tokenId: string): Promise<ConnectorTokenInfo> {
     const connector = await this.connector(idOrName);
-    const row = await this.tokens.revoke(tokenId, connector.id, new Date());
+    const now = new Date();
+    const row = await this.tokens.revoke(tokenId, connector.id, now);
     if (row === null) {
       throw new NotFound(`connector "${connector.name}" has no token with id ${tokenId}`);
     }
@@ -63,6 +74,21 @@ export class ConnectorTokensService {
       { connector: connector.name, tokenId, endedStreams: ended },
       "connector token revoked",
     );
+    // Revoking a revoked token changes nothing: audited once, when it happened.
+    if (row.revokedAt?.getTime() === now.getTime()) {
+      await this.audit.record({
+        code: "connector.token_revoked",
+        outcome: "revoked",
+        ...auditActor(caller),
+        connectorName: connector.name,
+        data: {
+          connectorId: connector.id,
+          tokenId: row.id,
+          tokenPrefix: row.prefix,
+          endedStreams: ended,
+        },
+      });
+    }
     return toTokenInfo(row);
   }
 

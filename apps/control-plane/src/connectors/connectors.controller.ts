@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from "@nestjs/common";
 import { ApiResponse, ApiTags } from "@nestjs/swagger";
-import { Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocBody, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import {
@@ -31,9 +32,10 @@ export class ConnectorsController {
   @DocResponse(201, CreatedConnector)
   @ApiResponse({ status: 409, description: "conflict: the name is taken" })
   create(
+    @CurrentPrincipal() caller: Principal,
     @Body(new ZodPipe(CreateConnectorBody)) body: CreateConnectorBody,
   ): Promise<CreatedConnector> {
-    return this.connectors.create(body.name);
+    return this.connectors.create(caller, body.name);
   }
 
   @Get(":idOrName")
@@ -47,7 +49,10 @@ export class ConnectorsController {
   @HttpCode(204)
   @DocResponse(204)
   @ApiResponse({ status: 409, description: "conflict: connections still use it" })
-  async delete(@Param("idOrName", new ZodPipe(ConnectorParam)) idOrName: string): Promise<void> {
-    await this.connectors.delete(idOrName);
+  async delete(
+    @CurrentPrincipal() caller: Principal,
+    @Param("idOrName", new ZodPipe(ConnectorParam)) idOrName: string,
+  ): Promise<void> {
+    await this.connectors.delete(caller, idOrName);
   }
 }

@@ -1,5 +1,6 @@
 // Connectors: the REST resource, their tokens, and the ConnectorTunnel gRPC service.
 import { Module } from "@nestjs/common";
+import { AuditModule } from "../audit/audit.module";
 import { DbModule } from "../db/db.module";
 import { ConnectorTokenRepository } from "./connector-token.repository";
 import { ConnectorTokensController } from "./connector-tokens.controller";
@@ -13,7 +14,7 @@ import { ControlRegistry } from "./tunnel/control-registry";
 import { SessionAttachments } from "./tunnel/session-attachments";
 
 @Module({
-  imports: [DbModule],
+  imports: [DbModule, AuditModule],
   controllers: [ConnectorsController, ConnectorTokensController],
   providers: [
     ConnectorRepository,

@@ -1,10 +1,12 @@
 // Connectors: list, show, create (with its first token), delete.
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { PrismaService } from "../db/prisma.service";
 import { Conflict } from "../errors/domain-errors";
+import { auditActor, type Principal } from "../identity/auth/principal";
 import { issueToken } from "../security/secret-token";
 import { connectorNotFound } from "./connector-tokens.service";
 import { ConnectorTokenRepository } from "./connector-token.repository";
@@ -24,6 +26,7 @@ export class ConnectorsService {
     private readonly connectors: ConnectorRepository,
     private readonly tokens: ConnectorTokenRepository,
     private readonly registry: ControlRegistry,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "connectors" });
   }
@@ -38,22 +41,30 @@ export class ConnectorsService {
   }
 
   /** Creates the connector and its first token; the token is in the result only. */
-  async create(name: string): Promise<CreatedConnector> {
+  async create(caller: Principal, name: string): Promise<CreatedConnector> {
     const issued = issueToken("ctr");
-    const connector = await this.prisma.transaction(async (tx) => {
+    const { connector, token } = await this.prisma.transaction(async (tx) => {
       const row = await this.connectors.create(name, tx);
-      await this.tokens.create(
+      const first = await this.tokens.create(
         { connectorId: row.id, prefix: issued.prefix, secretHash: issued.secretHash },
         tx,
       );
-      return row;
+      return { connector: row, token: first };
     });
     this.logger.info({ connector: name }, "connector created");
+    // The first token is part of this change: its id and prefix, never the token.
+    await this.audit.record({
+      code: "connector.created",
+      outcome: "created",
+      ...auditActor(caller),
+      connectorName: connector.name,
+      data: { id: connector.id, tokenId: token.id, tokenPrefix: token.prefix },
+    });
     return { connector: this.view(connector, new Date()), token: issued.token };
   }
 
   /** Refuses while connections use it; ends its live control stream. */
-  async delete(idOrName: string): Promise<void> {
+  async delete(caller: Principal, idOrName: string): Promise<void> {
     const connector = await this.find(idOrName);
     const users = await this.connectors.connectionNamesUsing(connector.id);
     if (users.length > 0) {
@@ -63,9 +74,17 @@ export class ConnectorsService {
           "delete them or move them to another connector first",
       );
     }
-    await this.connectors.delete(connector.id, connector.name);
+    const deleted = await this.connectors.delete(connector.id, connector.name);
     this.registry.disconnectConnector(connector.id, `connector "${connector.name}" was deleted`);
+    if (!deleted) return;
     this.logger.info({ connector: connector.name }, "connector deleted");
+    await this.audit.record({
+      code: "connector.deleted",
+      outcome: "deleted",
+      ...auditActor(caller),
+      connectorName: connector.name,
+      data: { id: connector.id },
+    });
   }
 
   /** The connector, or null; for other modules through the facade. */

@@ -1,13 +1,15 @@
 // API keys: list, create, revoke, rotate. Non-admins see and manage only their own keys.
 // A key may be scoped to connections: it opens sessions only on those (the gateway checks).
+// Each change is audited (api_key.created, .revoked, .rotated) with the key's id, never the key.
 import { Injectable } from "@nestjs/common";
+import { AuditService } from "../audit/audit.service";
 import { PrismaService } from "../db/prisma.service";
 import { Conflict, InvalidInput, NotFound, PermissionDenied } from "../errors/domain-errors";
 import { issueToken } from "../security/secret-token";
 import { ApiKeyRepository, type ApiKeyWithUser } from "./api-key.repository";
 import type { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from "./api-key.schemas";
 import { toApiKeyView } from "./api-key.view";
-import type { Principal } from "./auth/principal";
+import { auditActor, type Principal } from "./auth/principal";
 import { UserRepository } from "./user.repository";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -18,6 +20,7 @@ export class ApiKeysService {
     private readonly prisma: PrismaService,
     private readonly keys: ApiKeyRepository,
     private readonly users: UserRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async list(caller: Principal): Promise<ApiKeyView[]> {
@@ -39,6 +42,12 @@ export class ApiKeysService {
       secretHash: issued.secretHash,
       expiresAt,
       connections: input.connections,
+    });
+    await this.audit.record({
+      code: "api_key.created",
+      outcome: "created",
+      ...auditActor(caller),
+      data: keyFacts(row),
     });
     return { apiKey: toApiKeyView(row), key: issued.token };
   }
@@ -75,15 +84,31 @@ export class ApiKeysService {
         tx,
       );
     });
+    await this.audit.record({
+      code: "api_key.rotated",
+      outcome: "changed",
+      ...auditActor(caller),
+      data: { ...keyFacts(row), previousId: old.id, previousPrefix: old.prefix },
+    });
     return { apiKey: toApiKeyView(row), key: issued.token };
   }
 
   /** Revokes a key (idempotent). Someone else's key is reported as not found to non-admins. */
   async revoke(caller: Principal, id: string): Promise<ApiKeyView> {
     await this.findManageable(caller, id);
-    const revoked = await this.keys.revoke(id, new Date());
+    const now = new Date();
+    const revoked = await this.keys.revoke(id, now);
     if (revoked === null)
       throw new NotFound(`no API key with id ${id}; list yours with GET /api/v1/api-keys`);
+    // Revoking a revoked key changes nothing: audited once, when it happened.
+    if (revoked.revokedAt?.getTime() === now.getTime()) {
+      await this.audit.record({
+        code: "api_key.revoked",
+        outcome: "revoked",
+        ...auditActor(caller),
+        data: keyFacts(revoked),
+      });
+    }
     return toApiKeyView(revoked);
   }
 
@@ -107,4 +132,17 @@ export class ApiKeysService {
     if (user === null) throw new InvalidInput(`body.user: no user named "${userName}"`, "user");
     return user.id;
   }
+}
+
+/** What an audit event says about a key: who holds it and what it may do; never the key. */
+function keyFacts(row: ApiKeyWithUser): Record<string, unknown> {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    name: row.name,
+    holder: row.user.name,
+    holderId: row.userId,
+    connections: row.connections,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  };
 }

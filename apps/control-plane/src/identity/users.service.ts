@@ -1,13 +1,14 @@
 // Users and their groups, managed by admins until an identity provider syncs them.
 // An admin cannot demote or disable themselves, and no change may leave the
 // installation without an enabled admin. A service account has a human owner,
-// accountable for it; a human has none.
+// accountable for it; a human has none. Each change is audited (user.created, user.changed).
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { ROOT_LOGGER } from "../config/config.tokens";
 import { type DbTx, PrismaService } from "../db/prisma.service";
 import { Conflict, InvalidInput, NotFound, PermissionDenied } from "../errors/domain-errors";
-import type { Principal, UserKind } from "./auth/principal";
+import { auditActor, type Principal, type UserKind } from "./auth/principal";
 import { type UserChanges, UserRepository, type UserWithGroups } from "./user.repository";
 import type { CreateUserBody, UpdateUserBody, UserView } from "./user.schemas";
 import { toUserView } from "./user.view";
@@ -20,6 +21,7 @@ export class UsersService {
     @Inject(ROOT_LOGGER) root: Logger,
     private readonly prisma: PrismaService,
     private readonly users: UserRepository,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "users" });
   }
@@ -53,7 +55,14 @@ export class UsersService {
       { user: row.name, role: row.role, kind: row.kind, groups: input.groups, by: caller.userName },
       "user created",
     );
-    return toUserView(row);
+    const view = toUserView(row);
+    await this.audit.record({
+      code: "user.created",
+      outcome: "created",
+      ...auditActor(caller),
+      data: { id: view.id, name: view.name, ...auditedFields(view) },
+    });
+    return view;
   }
 
   /** Changes the given fields; `groups` replaces the whole set. */
@@ -73,7 +82,17 @@ export class UsersService {
       { user: row.name, changed: Object.keys(input), by: caller.userName },
       "user changed",
     );
-    return toUserView(row);
+    const view = toUserView(row);
+    const change = changedFields(toUserView(target), view);
+    if (change.changed.length > 0) {
+      await this.audit.record({
+        code: "user.changed",
+        outcome: "changed",
+        ...auditActor(caller),
+        data: { id: view.id, name: view.name, ...change },
+      });
+    }
+    return view;
   }
 
   /**
@@ -153,6 +172,37 @@ export class UsersService {
     if (user === null) throw new NotFound(`no user with id ${id}; it was deleted meanwhile`);
     return user;
   }
+}
+
+/** A user's settings as audit events show them; `disabled` reads "disabled" or "enabled". */
+function auditedFields(view: UserView): Record<string, unknown> {
+  return {
+    displayName: view.displayName,
+    kind: view.kind,
+    role: view.role,
+    owner: view.owner?.name ?? null,
+    groups: view.groups,
+    disabled: view.disabledAt === null ? "enabled" : "disabled",
+  };
+}
+
+/** The fields that differ, with their old and new values. */
+function changedFields(
+  before: UserView,
+  after: UserView,
+): { changed: string[]; from: Record<string, unknown>; to: Record<string, unknown> } {
+  const was = auditedFields(before);
+  const now = auditedFields(after);
+  const changed: string[] = [];
+  const from: Record<string, unknown> = {};
+  const to: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(now)) {
+    if (JSON.stringify(value) === JSON.stringify(was[field])) continue;
+    changed.push(field);
+    from[field] = was[field];
+    to[field] = value;
+  }
+  return { changed, from, to };
 }
 
 function userNotFound(name: string): NotFound {

@@ -2,6 +2,7 @@
 // in BullMQ with retries), and the facade other modules notify through
 // (docs/design/0006-approvals.md, "Notifications").
 import { Module } from "@nestjs/common";
+import { AuditModule } from "../audit/audit.module";
 import { DbModule } from "../db/db.module";
 import { JobsModule } from "../jobs/jobs.module";
 import { DeliveryProcessor } from "./delivery.processor";
@@ -15,7 +16,7 @@ import { WebhooksController } from "./webhooks.controller";
 import { WebhooksService } from "./webhooks.service";
 
 @Module({
-  imports: [DbModule, JobsModule],
+  imports: [DbModule, JobsModule, AuditModule],
   controllers: [WebhooksController],
   providers: [
     WebhookRepository,

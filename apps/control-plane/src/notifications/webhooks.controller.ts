@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from "@nestjs/common";
 import { ApiResponse, ApiTags } from "@nestjs/swagger";
-import { Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocBody, DocQuery, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
 import {
@@ -42,16 +43,22 @@ export class WebhooksController {
   @DocBody(CreateWebhookBody)
   @DocResponse(201, CreatedWebhook)
   @ApiResponse({ status: 409, description: "conflict: the name is taken" })
-  create(@Body(new ZodPipe(CreateWebhookBody)) body: CreateWebhookBody): Promise<CreatedWebhook> {
-    return this.webhooks.create(body);
+  create(
+    @CurrentPrincipal() caller: Principal,
+    @Body(new ZodPipe(CreateWebhookBody)) body: CreateWebhookBody,
+  ): Promise<CreatedWebhook> {
+    return this.webhooks.create(caller, body);
   }
 
   /** Deletes a webhook and its deliveries. */
   @Delete(":name")
   @HttpCode(204)
   @DocResponse(204)
-  async delete(@Param("name", new ZodPipe(WebhookParam)) name: string): Promise<void> {
-    await this.webhooks.delete(name);
+  async delete(
+    @CurrentPrincipal() caller: Principal,
+    @Param("name", new ZodPipe(WebhookParam)) name: string,
+  ): Promise<void> {
+    await this.webhooks.delete(caller, name);
   }
 
   /** Queues a `webhook.test` delivery to this webhook; follow it in GET deliveries. */

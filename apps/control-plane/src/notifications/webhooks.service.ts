@@ -1,11 +1,13 @@
 // Webhooks, for admins: list, create (the secret is in that one response), delete, send a
-// test delivery, and list deliveries.
+// test delivery, and list deliveries. Creating and deleting are audited, without the secret.
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { APP_CONFIG, ROOT_LOGGER } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { NotFound } from "../errors/domain-errors";
+import { auditActor, type Principal } from "../identity/auth/principal";
 import { DeliveryRepository } from "./delivery.repository";
 import { Notifier } from "./notifier";
 import { type WebhookRecord, WebhookRepository } from "./webhook.repository";
@@ -31,6 +33,7 @@ export class WebhooksService {
     private readonly webhooks: WebhookRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly notifier: Notifier,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "webhooks" });
   }
@@ -40,7 +43,7 @@ export class WebhooksService {
   }
 
   /** The id is chosen before the insert: it is the sealed secret's authenticated data. */
-  async create(input: CreateWebhookBody): Promise<CreatedWebhook> {
+  async create(caller: Principal, input: CreateWebhookBody): Promise<CreatedWebhook> {
     const id = randomUUID();
     const secret = input.secret ?? generateWebhookSecret();
     const row = await this.webhooks.create({
@@ -51,14 +54,26 @@ export class WebhooksService {
       secretCiphertext: sealWebhookSecret(this.config.masterKey, id, secret),
     });
     this.logger.info({ webhook: row.name, all: row.all }, "webhook created");
+    await this.audit.record({
+      code: "webhook.created",
+      outcome: "created",
+      ...auditActor(caller),
+      data: webhookFacts(row),
+    });
     return { webhook: toWebhookView(row), secret };
   }
 
   /** Deletes the webhook and its deliveries (pending ones are then never sent). */
-  async delete(name: string): Promise<void> {
+  async delete(caller: Principal, name: string): Promise<void> {
     const webhook = await this.find(name);
     if (!(await this.webhooks.delete(webhook.id))) throw webhookNotFound(name);
     this.logger.info({ webhook: name }, "webhook deleted");
+    await this.audit.record({
+      code: "webhook.deleted",
+      outcome: "deleted",
+      ...auditActor(caller),
+      data: webhookFacts(webhook),
+    });
   }
 
   /** Queues a `webhook.test` delivery to this webhook alone. */
@@ -89,6 +104,22 @@ export class WebhooksService {
     const webhook = await this.webhooks.findByName(name);
     if (webhook === null) throw webhookNotFound(name);
     return webhook;
+  }
+}
+
+/**
+ * What an audit event says about a webhook: never its secret, and of its URL only the
+ * origin: a path or query may carry a credential of the receiver (chat webhook URLs do).
+ */
+function webhookFacts(row: WebhookRecord): Record<string, unknown> {
+  return { id: row.id, name: row.name, origin: urlOrigin(row.url), all: row.all };
+}
+
+function urlOrigin(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
   }
 }
 

@@ -4,10 +4,11 @@
 // before the request returns, so this replica decides with the new policies at once.
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../audit/audit.service";
 import { ROOT_LOGGER } from "../config/config.tokens";
 import { PrismaService } from "../db/prisma.service";
 import { NotFound } from "../errors/domain-errors";
-import type { Principal } from "../identity/auth/principal";
+import { auditActor, type Principal } from "../identity/auth/principal";
 import { canonicalJson } from "./canonical-json";
 import type { PolicySource } from "./policy-body";
 import { PolicyDecisions } from "./policy-decisions";
@@ -29,6 +30,7 @@ export class PoliciesService {
     private readonly policies: PolicyRepository,
     private readonly prisma: PrismaService,
     private readonly decisions: PolicyDecisions,
+    private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: "policies" });
@@ -86,19 +88,23 @@ export class PoliciesService {
       deleted: false,
     };
     const dryRun = options.dryRun === true;
-    const result = await this.prisma.transaction(async (tx): Promise<ApplyResult> => {
+    const { result, previousVersion } = await this.prisma.transaction(async (tx) => {
       const policy = await this.policies.findByName(name, tx);
       if (policy === null) {
         if (!dryRun) await this.policies.create(name, fields, tx);
-        return { name, version: 1, changed: true, created: true, dryRun };
+        return applied({ name, version: 1, changed: true, created: true, dryRun }, null);
       }
       const current = await this.policies.findVersion(policy.id, policy.currentVersion, tx);
       if (policy.deletedAt === null && current !== null && sameDocument(current, document)) {
-        return { name, version: policy.currentVersion, changed: false, created: false, dryRun };
+        const unchanged = { name, version: policy.currentVersion, changed: false, created: false };
+        return applied({ ...unchanged, dryRun }, policy.currentVersion);
       }
       if (!dryRun)
         await this.policies.append(policy, policy.currentVersion, fields, new Date(), tx);
-      return { name, version: policy.currentVersion + 1, changed: true, created: false, dryRun };
+      return applied(
+        { name, version: policy.currentVersion + 1, changed: true, created: false, dryRun },
+        policy.currentVersion,
+      );
     });
     if (result.changed && !dryRun) {
       this.logger.info(
@@ -106,6 +112,12 @@ export class PoliciesService {
         "policy applied",
       );
       await this.decisions.refreshAfterWrite();
+      await this.audit.record({
+        code: "policy.changed",
+        outcome: "changed",
+        ...auditActor(caller),
+        data: { name, version: result.version, previousVersion },
+      });
     }
     return result;
   }
@@ -134,6 +146,12 @@ export class PoliciesService {
       "policy deleted",
     );
     await this.decisions.refreshAfterWrite();
+    await this.audit.record({
+      code: "policy.deleted",
+      outcome: "deleted",
+      ...auditActor(caller),
+      data: { name, version: deletion.version, previousVersion: policy.currentVersion },
+    });
   }
 
   private async find(name: string): Promise<PolicyRecord> {
@@ -143,6 +161,14 @@ export class PoliciesService {
     }
     return policy;
   }
+}
+
+/** An apply's answer and the version it replaced (null: the policy is new). */
+function applied(
+  result: ApplyResult,
+  previousVersion: number | null,
+): { result: ApplyResult; previousVersion: number | null } {
+  return { result, previousVersion };
 }
 
 function sameDocument(current: PolicyVersionRecord, document: unknown): boolean {

@@ -9,6 +9,7 @@ import {
 } from "@airlock/proto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
+import { AuditService } from "../../audit/audit.service";
 import { APP_CONFIG, ROOT_LOGGER } from "../../config/config.tokens";
 import type { AppConfig } from "../../config/config.types";
 import { InvalidInput, NotFound } from "../../errors/domain-errors";
@@ -37,6 +38,7 @@ export class ConnectorTunnelService {
     private readonly connectors: ConnectorRepository,
     private readonly registry: ControlRegistry,
     private readonly attachments: SessionAttachments,
+    private readonly audit: AuditService,
   ) {
     this.logger = root.child({ component: "tunnel" });
   }
@@ -60,6 +62,7 @@ export class ConnectorTunnelService {
       connectors: this.connectors,
       registry: this.registry,
       attachments: this.attachments,
+      audit: this.audit,
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       controlPlaneVersion: CONTROL_PLANE_VERSION,
       logger: this.logger,

@@ -8,6 +8,10 @@
 //   → end / cancel / error: disconnectedAt = now, if this was still the
 //     connector's current stream.
 //
+// Going live and that end are audited (connector.connected / connector.disconnected,
+// system events: no actor) without waiting: a storm of reconnects never waits on the
+// audit table, and a failed write is logged.
+//
 // Messages are handled one at a time, in order.
 import { status as GrpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
 import type {
@@ -17,10 +21,12 @@ import type {
   ControlInstruction,
 } from "@airlock/proto";
 import type { Logger } from "pino";
+import type { AuditRecord } from "../../audit/audit-event";
+import type { AuditService } from "../../audit/audit.service";
 import { InvalidInput, Unauthenticated } from "../../errors/domain-errors";
 import { bearerOf, endWithError, endWithStatus } from "../../grpc/grpc-call";
 import type { ConnectorAuth, ConnectorTokensService } from "../connector-tokens.service";
-import type { ConnectorRepository } from "../connector.repository";
+import type { ConnectorRepository, HelloFacts } from "../connector.repository";
 import type { ControlRegistry, LiveControl } from "./control-registry";
 import type { SessionAttachments } from "./session-attachments";
 import { validateHello } from "./hello";
@@ -34,6 +40,7 @@ export interface ControlChannelDeps {
   connectors: ConnectorRepository;
   registry: ControlRegistry;
   attachments: SessionAttachments;
+  audit: AuditService;
   heartbeatIntervalMs: number;
   controlPlaneVersion: string;
   logger: Logger;
@@ -47,6 +54,9 @@ export class ControlChannel implements LiveControl {
   private state: State = "authenticating";
   private auth: ConnectorAuth | undefined;
   private connectedAt: Date | undefined;
+  private hello: HelloFacts | undefined;
+  /** The connector's address as this process sees it; null when unknown. */
+  private readonly address: string | null;
   private helloTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private logger: Logger;
@@ -57,7 +67,9 @@ export class ControlChannel implements LiveControl {
     private readonly call: ControlCall,
     private readonly deps: ControlChannelDeps,
   ) {
-    this.logger = deps.logger.child({ peer: call.getPeer() });
+    const peer = call.getPeer();
+    this.logger = deps.logger.child({ peer });
+    this.address = peer === "" || peer === "unknown" ? null : peer;
   }
 
   get connectorId(): string {
@@ -195,10 +207,22 @@ export class ControlChannel implements LiveControl {
       return;
     }
     this.connectedAt = at;
+    this.hello = facts;
     this.hostname = facts.hostname;
     this.instanceId = facts.instanceId;
     this.state = "live";
-    this.deps.registry.register(this)?.replacedBy(this);
+    const replaced = this.deps.registry.register(this);
+    replaced?.replacedBy(this);
+    this.audit({
+      code: "connector.connected",
+      outcome: "connected",
+      data: {
+        ...this.auditFacts(auth),
+        hostname: facts.hostname,
+        instanceId: facts.instanceId,
+        replacedStream: replaced !== undefined,
+      },
+    });
     this.send({
       msg: {
         $case: "welcome",
@@ -259,6 +283,11 @@ export class ControlChannel implements LiveControl {
     const auth = this.requireAuth();
     const connectedAt = this.connectedAt ?? new Date(0);
     this.logger.info({ reason }, "connector disconnected");
+    this.audit({
+      code: "connector.disconnected",
+      outcome: "disconnected",
+      data: { ...this.auditFacts(auth), reason },
+    });
     this.deps.track(
       this.deps.connectors
         .recordDisconnect(auth.connectorId, connectedAt, new Date())
@@ -266,6 +295,37 @@ export class ControlChannel implements LiveControl {
           this.logger.warn({ err }, "could not record the disconnect");
         }),
     );
+  }
+
+  /** Writes a system event about this connector without waiting for it (shutdown does). */
+  private audit(event: Pick<AuditRecord, "code" | "outcome" | "data">): void {
+    const connectorName = this.requireAuth().connectorName;
+    this.deps.track(
+      this.deps.audit
+        .record({
+          ...event,
+          actorId: null,
+          actorName: null,
+          actorKind: null,
+          connectorName,
+          sourceAddress: this.address,
+        })
+        .catch((err: unknown) => {
+          this.logger.error(
+            { err, code: event.code },
+            "could not audit the connector's connection",
+          );
+        }),
+    );
+  }
+
+  private auditFacts(auth: ConnectorAuth): Record<string, unknown> {
+    return {
+      connectorId: auth.connectorId,
+      tokenId: auth.tokenId,
+      version: this.hello?.version ?? null,
+      address: this.address,
+    };
   }
 
   private requireAuth(): ConnectorAuth {

@@ -23,3 +23,12 @@ export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
 }
+
+/** Who did it, as an audit event records the caller (docs/design/0010-audit.md). */
+export function auditActor(principal: Principal): {
+  actorId: string;
+  actorName: string;
+  actorKind: UserKind;
+} {
+  return { actorId: principal.userId, actorName: principal.userName, actorKind: principal.kind };
+}
