@@ -5,7 +5,11 @@
 // GET /api/v1/audit/verify, naming the event.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chainHash } from "../../apps/control-plane/src/audit/audit-event";
+import {
+  type EventDbRow,
+  eventFromDbRow,
+} from "../../apps/control-plane/src/audit/audit-chain.repository";
+import { blankEvent, chainHash } from "../../apps/control-plane/src/audit/audit-event";
 import { Gateway } from "./gateway";
 import { waitUntil } from "./harness";
 
@@ -37,7 +41,8 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-const store = <T = any>(sql: string, params: unknown[] = []) => gw.store_<T>(sql, params);
+const store = <T extends Record<string, any> = any>(sql: string, params: unknown[] = []) =>
+  gw.store_<T>(sql, params);
 
 /** Everything sealed, and a checkpoint signed at the head. */
 async function settled(): Promise<void> {
@@ -45,7 +50,8 @@ async function settled(): Promise<void> {
     "audit events sealed and checkpointed",
     async () => {
       const [row] = await store<{ unsealed: number; head: string | null; cp: string | null }>(
-        `SELECT (SELECT count(*)::int FROM audit_events WHERE seq IS NULL) AS unsealed,
+        `SELECT (SELECT count(*)::int FROM audit_events WHERE seq IS NULL)
+                  + (SELECT count(*)::int FROM sessions WHERE ended_at IS NULL) AS unsealed,
                 (SELECT max(seq)::text FROM audit_events) AS head,
                 (SELECT max(seq)::text FROM audit_checkpoints) AS cp`,
       );
@@ -65,8 +71,8 @@ async function verify(
 
 /** Runs `tamper`, checks what verify says, then puts the rows back exactly. */
 async function tampered(
-  tamper: () => Promise<void>,
-  restore: () => Promise<void>,
+  tamper: () => Promise<unknown>,
+  restore: () => Promise<unknown>,
 ): Promise<Problem[]> {
   await tamper();
   try {
@@ -74,7 +80,10 @@ async function tampered(
   } finally {
     await restore();
     const after = await verify();
-    expect(after.problems, "restored").toEqual([]);
+    const tail = await store(
+      "SELECT seq, id, code, at FROM audit_events ORDER BY seq DESC LIMIT 4",
+    );
+    expect(after.problems, `restored; tail ${JSON.stringify(tail)}`).toEqual([]);
   }
 }
 
@@ -270,25 +279,7 @@ describe("tampering in Postgres is caught", () => {
         ]);
         let prev: Buffer = rows[0].prev_hash;
         for (const r of rows) {
-          const hash = chainHash(prev, BigInt(r.seq), {
-            id: BigInt(r.id),
-            code: r.code,
-            outcome: r.outcome,
-            at: r.at,
-            actorId: r.actor_id,
-            actorName: r.actor_name,
-            actorKind: r.actor_kind,
-            sessionId: r.session_id,
-            reviewId: r.review_id,
-            grantId: r.grant_id,
-            connectionName: r.connection_name,
-            connectorName: r.connector_name,
-            sourceAddress: r.source_address,
-            correlationId: r.correlation_id,
-            command: r.command,
-            ruleIds: r.rule_ids ?? [],
-            data: r.data,
-          });
+          const hash = chainHash(prev, BigInt(r.seq), eventFromDbRow(r as EventDbRow));
           await store("UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE seq = $1", [
             r.seq,
             prev,
@@ -328,25 +319,15 @@ describe("tampering in Postgres is caught", () => {
   it("a well-chained event appended with a false, earlier time", async () => {
     const last = await head();
     const tail = await row(last);
-    const fake = {
-      id: 900000002n,
-      code: "auth.login",
-      outcome: "succeeded",
-      at: new Date(Date.now() - 3600_000),
-      actorId: null,
-      actorName: "ghost",
-      actorKind: "human",
-      sessionId: null,
-      reviewId: null,
-      grantId: null,
-      connectionName: null,
-      connectorName: null,
-      sourceAddress: null,
-      correlationId: null,
-      command: null,
-      ruleIds: [],
-      data: {},
-    };
+    const fake = blankEvent(
+      {
+        id: 900000002n,
+        code: "auth.login",
+        outcome: "succeeded",
+        at: new Date(Date.now() - 3600_000),
+      },
+      { actorName: "ghost", actorKind: "human" },
+    );
     const problems = await tampered(
       () =>
         store(
@@ -382,6 +363,32 @@ describe("tampering in Postgres is caught", () => {
     const bad = await gw.cp.api().get("/api/v1/audit/verify?from=yesterday");
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe("from");
+  });
+});
+
+describe("airlock audit verify", () => {
+  it("says the chain is intact (exit 0), and names the tampering (exit 3)", async () => {
+    const clean = gw.cli.run(["audit", "verify"]);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/^Audit chain intact$/m);
+    expect(clean.stdout).toMatch(/signed checkpoint/);
+    const target = (await head()) - 1n;
+    const original = await row(target);
+    await store("UPDATE audit_events SET outcome = 'allowed' WHERE seq = $1", [String(target)]);
+    try {
+      const bad = gw.cli.run(["audit", "verify"]);
+      expect(bad.status).toBe(3);
+      expect(bad.stdout).toMatch(/Audit chain TAMPERED: 1 problem/);
+      expect(bad.stdout).toContain(`edited at seq ${target}`);
+      const json = gw.cli.run(["audit", "verify", "-o", "json"]);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: false });
+    } finally {
+      await store("UPDATE audit_events SET outcome = $2 WHERE seq = $1", [
+        String(target),
+        original.outcome,
+      ]);
+    }
+    expect(gw.cli.run(["audit", "verify", "--from", "1h"]).status).toBe(0);
   });
 });
 

@@ -15,7 +15,8 @@ const EVENT_COLUMNS = `id, code, outcome, at, actor_id, actor_name, actor_kind, 
   grant_id, connection_name, connector_name, source_address, correlation_id, command,
   coalesce(rule_ids, '{}') AS rule_ids, data`;
 
-interface EventDbRow {
+/** An audit_events row as pg returns it (snake_case, 64-bit ids as strings). */
+export interface EventDbRow {
   id: string;
   code: string;
   outcome: string;
@@ -53,7 +54,8 @@ export interface SealOutcome {
   head: { seq: bigint; hash: Buffer; at: Date } | null;
 }
 
-function toRow(r: EventDbRow): AuditEventRow {
+/** A stored row as the event the chain hashes. */
+export function eventFromDbRow(r: EventDbRow): AuditEventRow {
   return {
     id: BigInt(r.id),
     code: r.code,
@@ -77,7 +79,7 @@ function toRow(r: EventDbRow): AuditEventRow {
 
 function toSealed(r: EventDbRow): SealedAuditEvent {
   return {
-    ...toRow(r),
+    ...eventFromDbRow(r),
     seq: BigInt(r.seq as string),
     prevHash: r.prev_hash as Buffer,
     hash: r.hash as Buffer,
@@ -146,7 +148,7 @@ export class AuditChainRepository implements OnApplicationShutdown {
         await client.query("COMMIT");
         return { sealed: 0, head: headFact };
       }
-      const rows = pending.rows.map(toRow);
+      const rows = pending.rows.map(eventFromDbRow);
       const sealed = seal(headFact, rows);
       await client.query(
         `UPDATE audit_events a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash

@@ -60,6 +60,80 @@ export interface SealedAuditEvent extends AuditEventRow {
   hash: Buffer;
 }
 
+/** Every audit event code Airlock writes (docs/design/0010-audit.md, "The event"). */
+export const AUDIT_CODES = [
+  "auth.login",
+  "auth.logout",
+  "auth.refresh_reuse",
+  "auth.idp_revoked",
+  "session.started",
+  "session.ended",
+  "session.refused",
+  "command.allow",
+  "command.deny",
+  "command.review",
+  "command.masked",
+  "connector.masking_violation",
+  "review.requested",
+  "review.vote",
+  "review.approved",
+  "review.rejected",
+  "review.expired",
+  "review.cancelled",
+  "review.executed",
+  "grant.requested",
+  "grant.issued",
+  "grant.expired",
+  "grant.revoked",
+  "policy.changed",
+  "policy.deleted",
+  "connection.created",
+  "connection.changed",
+  "connection.deleted",
+  "connector.created",
+  "connector.deleted",
+  "connector.token_created",
+  "connector.token_revoked",
+  "connector.connected",
+  "connector.disconnected",
+  "api_key.created",
+  "api_key.revoked",
+  "api_key.rotated",
+  "user.created",
+  "user.changed",
+  "webhook.created",
+  "webhook.deleted",
+  "audit.exported",
+  "audit.retention",
+  "audit.sink_created",
+  "audit.sink_deleted",
+] as const;
+export type AuditCode = (typeof AUDIT_CODES)[number];
+
+/** An event with every optional field empty, for synthetic events (a sink's test message). */
+export function blankEvent(
+  required: Pick<AuditEventRow, "id" | "code" | "outcome" | "at">,
+  rest: Partial<AuditEventRow> = {},
+): AuditEventRow {
+  return {
+    actorId: null,
+    actorName: null,
+    actorKind: null,
+    sessionId: null,
+    reviewId: null,
+    grantId: null,
+    connectionName: null,
+    connectorName: null,
+    sourceAddress: null,
+    correlationId: null,
+    command: null,
+    ruleIds: [],
+    data: {},
+    ...required,
+    ...rest,
+  };
+}
+
 /** The chain's first prev_hash. */
 export const GENESIS_HASH = Buffer.alloc(32);
 
