@@ -19,7 +19,8 @@ interface DeliveriesOptions {
   limit?: number;
 }
 
-const SIGNATURE_HELP =
+/** How a receiver checks a delivery's signature (webhooks and audit sinks sign alike). */
+export const SIGNATURE_HELP =
   'X-Airlock-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>';
 
 function webhooksApi(ctx: CliContext, cmd: Command): WebhooksApi {
