@@ -26,6 +26,8 @@ export default defineConfig(
     "packages/proto/src/gen/",
     "apps/control-plane/src/generated/",
     "prisma/migrations/",
+    // Third-party files kept as published.
+    "vendor/",
   ]),
 
   js.configs.recommended,
