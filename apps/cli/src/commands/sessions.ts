@@ -4,6 +4,7 @@ import type { AirlockApi } from "../http/airlock-api";
 import type { Session, SessionQuery } from "../http/schemas";
 import { outputOption } from "../output/format-option";
 import { sessionDetails, sessionTable } from "../views/sessions";
+import { registerSessionReplay } from "./sessions-replay";
 import { commonOptions, emit } from "./shared";
 import { parseSince } from "./time-flags";
 
@@ -103,6 +104,8 @@ Examples:
         }),
       );
     });
+
+  registerSessionReplay(sessions, ctx);
 }
 
 async function fetchSessions(

@@ -2,7 +2,14 @@
 // "Sessions API"). Query values arrive as strings; the schemas turn them into typed values.
 import { z } from "zod";
 import { ReviewView } from "../approvals/approval.schemas";
-import { Name, NullableTimestamp, Timestamp, Uuid } from "../validation/common.schemas";
+import {
+  Name,
+  NullableTimestamp,
+  Timestamp,
+  Uuid,
+  pageLimit,
+  opaqueCursor,
+} from "../validation/common.schemas";
 import { decodeCursor } from "./session-cursor";
 
 export const SESSION_STATUSES = ["opening", "active", "closed", "failed"] as const;
@@ -11,31 +18,15 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-const LIMIT_RULE = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
 const TIMESTAMP_RULE = "must be an ISO 8601 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z";
 
 const QueryTimestamp = z.iso
   .datetime({ offset: true, error: TIMESTAMP_RULE })
   .transform((value) => new Date(value));
 
-const Limit = z
-  .string()
-  .regex(/^\d{1,6}$/, { error: LIMIT_RULE })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, { error: LIMIT_RULE });
+const Limit = pageLimit(MAX_PAGE_SIZE);
 
-const Cursor = z.string().transform((value, ctx) => {
-  const cursor = decodeCursor(value);
-  if (cursor === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message:
-        "is not a cursor from this API; pass the nextCursor of the previous page unchanged, or leave it out to start again",
-    });
-    return z.NEVER;
-  }
-  return cursor;
-});
+const Cursor = opaqueCursor(decodeCursor);
 
 export const SessionListQuery = z
   .strictObject({

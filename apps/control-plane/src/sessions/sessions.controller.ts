@@ -4,6 +4,7 @@ import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
 import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocQuery, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
+import { SessionEventsPage, SessionEventsQuery } from "./session-events.schemas";
 import { SessionDetail, SessionIdParam, SessionList, SessionListQuery } from "./session.schemas";
 import { SessionsService } from "./sessions.service";
 
@@ -33,5 +34,21 @@ export class SessionsController {
     @Param("id", new ZodPipe(SessionIdParam)) id: string,
   ): Promise<SessionDetail> {
     return this.sessions.get(caller, id);
+  }
+
+  /**
+   * The session's history in order, paged (docs/design/0010-audit.md, "Evidence and replay"):
+   * session.started, session.event, command, review and session.ended entries, each with its
+   * time and its offset from the start. `airlock sessions replay` prints it.
+   */
+  @Get(":id/events")
+  @DocQuery(SessionEventsQuery)
+  @DocResponse(200, SessionEventsPage)
+  events(
+    @CurrentPrincipal() caller: Principal,
+    @Param("id", new ZodPipe(SessionIdParam)) id: string,
+    @Query(new ZodPipe(SessionEventsQuery)) query: SessionEventsQuery,
+  ): Promise<SessionEventsPage> {
+    return this.sessions.events(caller, id, query);
   }
 }

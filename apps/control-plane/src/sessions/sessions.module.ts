@@ -1,4 +1,4 @@
-// Sessions: the read side of the recording (list, show with commands).
+// Sessions: the read side of the recording (list, show with commands, the timeline for replay).
 import { Module } from "@nestjs/common";
 import { ApprovalsModule } from "../approvals/approvals.module";
 import { DbModule } from "../db/db.module";

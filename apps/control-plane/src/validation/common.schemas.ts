@@ -47,3 +47,29 @@ export function iso(date: Date | null): string | null;
 export function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
+
+/** A page size query value: a whole number from 1 to `max`. */
+export function pageLimit(max: number) {
+  const rule = `must be an integer from 1 to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,6}$/, { error: rule })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, { error: rule });
+}
+
+/** An opaque paging cursor this API handed out, decoded (`decode` returns undefined if not). */
+export function opaqueCursor<T>(decode: (value: string) => T | undefined) {
+  return z.string().transform((value, ctx) => {
+    const cursor = decode(value);
+    if (cursor === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "is not a cursor from this API; pass the nextCursor of the previous page unchanged, or leave it out to start again",
+      });
+      return z.NEVER;
+    }
+    return cursor;
+  });
+}
