@@ -38,7 +38,8 @@ async function settled(): Promise<void> {
     "audit events sealed and checkpointed",
     async () => {
       const [row] = await gw.store_(
-        `SELECT (SELECT count(*)::int FROM audit_events WHERE seq IS NULL) AS unsealed,
+        `SELECT (SELECT count(*)::int FROM audit_events WHERE seq IS NULL)
+                  + (SELECT count(*)::int FROM sessions WHERE ended_at IS NULL) AS unsealed,
                 (SELECT max(seq)::text FROM audit_events) AS head,
                 (SELECT max(seq)::text FROM audit_checkpoints) AS cp`,
       );

@@ -25,6 +25,10 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "POST /auth/logout": PUBLIC,
   "GET /api/v1/audit/public-key": PUBLIC,
   "GET /api/v1/audit/verify": READERS,
+  "GET /api/v1/audit/sinks": ADMIN,
+  "POST /api/v1/audit/sinks": ADMIN,
+  "DELETE /api/v1/audit/sinks/{name}": ADMIN,
+  "POST /api/v1/audit/sinks/{name}/test": ADMIN,
   "POST /api/v1/audit/retention": ADMIN,
   "GET /api/v1/identity/whoami": ANY,
   "POST /api/v1/identity/test-mapping": ADMIN,
@@ -70,6 +74,7 @@ const ROUTES: Record<string, Role[] | typeof PUBLIC> = {
   "POST /api/v1/webhooks/{name}/test": ADMIN,
   "GET /api/v1/webhooks/deliveries": ADMIN,
   "GET /api/v1/export/events": READERS,
+  "GET /api/v1/compliance/nist-800-53": READERS,
 };
 
 /** Path parameters: well-formed values naming nothing that exists. */

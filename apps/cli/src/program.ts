@@ -1,9 +1,12 @@
 import { Command, Help } from "commander";
+import { registerAdminAuditSinks } from "./commands/admin-audit-sinks";
 import { registerAdminConnections } from "./commands/admin-connections";
 import { registerAdminConnectors } from "./commands/admin-connectors";
 import { registerAdminUsers } from "./commands/admin-users";
 import { registerAdminWebhooks } from "./commands/admin-webhooks";
 import { registerApiKeys } from "./commands/api-keys";
+import { registerAudit } from "./commands/audit";
+import { registerCompliance } from "./commands/compliance";
 import { registerConnect } from "./commands/connect";
 import { registerExec } from "./commands/exec";
 import { registerGrants } from "./commands/grants";
@@ -72,6 +75,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerRequest(program, ctx);
   registerGrants(program, ctx);
   registerApiKeys(program, ctx);
+  registerAudit(program, ctx);
+  registerCompliance(program, ctx);
 
   const admin = program
     .command("admin")
@@ -79,6 +84,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAdminConnectors(admin, ctx);
   registerAdminConnections(admin, ctx);
   registerAdminWebhooks(admin, ctx);
+  registerAdminAuditSinks(admin, ctx);
   registerAdminUsers(admin, ctx);
 
   return program;
