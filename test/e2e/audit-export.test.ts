@@ -291,6 +291,36 @@ describe("access, cursors and validation", () => {
     expect((await cp.api(null).get("/api/v1/export/events")).status).toBe(401);
   });
 
+  it("an export-only key pulls and verifies the audit trail and can do nothing else", async () => {
+    const created = await cp
+      .api()
+      .post("/api/v1/api-keys", { name: "siem", user: "an-auditor", scopes: ["export"] });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.apiKey.scopes).toEqual(["export"]);
+    const siem = cp.api(created.body.key as string);
+    expect((await siem.get("/api/v1/export/events?limit=1")).status).toBe(200);
+    expect((await siem.get("/api/v1/audit/verify")).status).toBe(200);
+    expect((await siem.get("/api/v1/identity/whoami")).status).toBe(200);
+    for (const route of ["/api/v1/sessions", "/api/v1/reviews", "/api/v1/policies"]) {
+      const res = await siem.get(route);
+      expect(res.status, route).toBe(403);
+      expect(res.body.error.message).toMatch(/limited to export/);
+    }
+    // Only auditors and admins may hold one.
+    const forUser = await cp
+      .api()
+      .post("/api/v1/api-keys", { name: "siem2", user: "an-user", scopes: ["export"] });
+    expect(forUser.status).toBe(400);
+    expect(forUser.body.error.field).toBe("scopes");
+    const unknown = await cp
+      .api()
+      .post("/api/v1/api-keys", { name: "siem3", user: "an-auditor", scopes: ["admin"] });
+    expect(unknown.status).toBe(400);
+    // Rotation keeps the limit.
+    const rotated = await cp.api().post(`/api/v1/api-keys/${created.body.apiKey.id}/rotate`, {});
+    expect(rotated.body.apiKey.scopes).toEqual(["export"]);
+  });
+
   it("resumes from next_cursor with only newer events", async () => {
     const start = String(Number(await headSeq()) - 6);
     const first = await page<JsonlEvent>(auditor, `format=jsonl&limit=3&cursor=${start}`);

@@ -206,6 +206,18 @@ describe("API keys scoped to connections", () => {
   });
 });
 
+describe("an export-only key", () => {
+  it("opens no session on the gateway", async () => {
+    expect(
+      (await gw.cp.api().post("/api/v1/users", { name: "collector", role: "auditor" })).status,
+    ).toBe(201);
+    const { key } = await createKey({ name: "siem", user: "collector", scopes: ["export"] });
+    const res = exec(cliWith(key), "select 1");
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain("this API key is limited to export and opens no sessions");
+  });
+});
+
 describe("rotating, revoking and expiring keys", () => {
   it("rotation keeps holder, name, connections and expiry; the old key stops working", async () => {
     const old = await gw.cp.api().post("/api/v1/api-keys", {

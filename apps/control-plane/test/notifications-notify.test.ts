@@ -48,6 +48,7 @@ const admin: Principal = {
   apiKeyId: null,
   loginSessionId: null,
   connections: [],
+  scopes: [],
 };
 
 function wire(config: AppConfig): Wiring {

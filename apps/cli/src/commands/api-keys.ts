@@ -11,6 +11,7 @@ interface CreateFlags {
   user?: string;
   connection?: string[];
   expiresInDays?: number;
+  exportOnly?: boolean;
 }
 
 function apiOf(ctx: CliContext, cmd: Command): AirlockApi {
@@ -45,12 +46,17 @@ export function registerApiKeys(program: Command, ctx: CliContext): void {
       collect,
     )
     .option("--expires-in-days <n>", "days until the key expires (1 to 3650)", parseDays)
+    .option(
+      "--export-only",
+      "a SIEM collector's key: it may only pull and verify the audit trail (holder: an auditor or admin)",
+    )
     .addOption(outputOption())
     .addHelpText(
       "after",
       `
-Example:
-  airlock api-keys create agent --user agent-1 --connection demo --expires-in-days 30`,
+Examples:
+  airlock api-keys create agent --user agent-1 --connection demo --expires-in-days 30
+  airlock api-keys create siem --user splunk --export-only --expires-in-days 365`,
     )
     .action(async (name: string, flags: CreateFlags, cmd: Command) => {
       const input: ApiKeyInput = {
@@ -58,6 +64,7 @@ Example:
         ...(flags.user === undefined ? {} : { user: flags.user }),
         ...(flags.connection === undefined ? {} : { connections: flags.connection }),
         ...(flags.expiresInDays === undefined ? {} : { expiresInDays: flags.expiresInDays }),
+        ...(flags.exportOnly === true ? { scopes: ["export"] } : {}),
       };
       const created = await apiOf(ctx, cmd).createApiKeyWith(input);
       emit(ctx, cmd, created, () =>

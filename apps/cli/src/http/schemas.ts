@@ -90,6 +90,8 @@ export const ApiKeySchema = z.looseObject({
   userName: z.string(),
   /** Connections the key may open sessions on; empty: any. */
   connections: z.array(z.string()).default([]),
+  /** ["export"]: the key may only pull and verify the audit trail. */
+  scopes: z.array(z.string()).default([]),
   createdAt: timestamp.optional(),
   expiresAt: optionalTimestamp,
   revokedAt: optionalTimestamp,
@@ -104,6 +106,7 @@ export interface ApiKeyInput {
   user?: string;
   expiresInDays?: number;
   connections?: string[];
+  scopes?: string[];
 }
 
 /** POST /api-keys and /api-keys/:id/rotate: the key's record and the whole key, shown once. */

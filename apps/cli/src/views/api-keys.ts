@@ -22,6 +22,7 @@ export function apiKeyDetails(k: ApiKey, now: Date): string {
     ["User", k.userName],
     ["Prefix", k.prefix],
     ["Connections", connectionsLabel(k)],
+    ...(k.scopes.length === 0 ? [] : [["Limited to", k.scopes.join(", ")] as [string, string]]),
     ["Expires", k.expiresAt ? formatTimestamp(k.expiresAt, now) : "never"],
     ["Status", status(k, now)],
   ]);

@@ -2,7 +2,7 @@
 import { Controller, Get, HttpCode, Post, Query } from "@nestjs/common";
 import { ApiTags } from "@nestjs/swagger";
 import { z } from "zod";
-import { CurrentPrincipal, Public, Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, ExportScope, Public, Roles } from "../identity/auth/auth.decorators";
 import type { Principal } from "../identity/auth/principal";
 import { AuditRetention, type RetentionReport } from "./audit-retention";
 import { DocAuthenticated, DocQuery } from "../validation/api-docs";
@@ -54,6 +54,7 @@ export class AuditController {
   /** Checks the chain (and its signed checkpoints) over a time range. */
   @Get("verify")
   @Roles("auditor")
+  @ExportScope()
   @DocAuthenticated()
   @DocQuery(VerifyQuery)
   verify(@Query(new ZodPipe(VerifyQuery)) query: VerifyQuery): Promise<VerifyResult> {

@@ -1,7 +1,7 @@
 // GET /api/v1/export/events: the SIEM pull export (docs/design/0010-audit.md, "Export (pull)").
 import { Controller, Get, Ip, Query, Res } from "@nestjs/common";
 import { ApiProduces, ApiTags } from "@nestjs/swagger";
-import { CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import { CurrentPrincipal, ExportScope, Roles } from "../identity/auth/auth.decorators";
 import type { Principal } from "../identity/auth/principal";
 import { DocAuthenticated, DocQuery, DocResponse } from "../validation/api-docs";
 import { ZodPipe } from "../validation/zod.pipe";
@@ -19,6 +19,7 @@ interface HeaderResponse {
 @ApiTags("export")
 @DocAuthenticated()
 @Roles("auditor")
+@ExportScope()
 @Controller("api/v1/export")
 export class ExportController {
   constructor(private readonly exports: ExportService) {}

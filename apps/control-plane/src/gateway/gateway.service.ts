@@ -331,6 +331,13 @@ export class GatewayService {
    * (and audited) before a connector is asked for anything. REST calls are not scoped.
    */
   private keyAllows(client: ClientStream, principal: Principal, route: SessionRoute): boolean {
+    if (principal.scopes.length > 0) {
+      client.close(
+        CloseCode.CLOSE_CODE_PERMISSION_DENIED,
+        `this API key is limited to ${principal.scopes.join(", ")} and opens no sessions; use a key without scopes`,
+      );
+      return false;
+    }
     const allowed = principal.connections;
     const name = route.connection.name;
     if (allowed.length === 0 || allowed.includes(name)) return true;

@@ -7,7 +7,7 @@ import { policiesForSubject, approvableBy } from "@airlock/policy-core";
 import { APP_CONFIG } from "../config/config.tokens";
 import type { AppConfig } from "../config/config.types";
 import { ConnectionsService } from "../connections/connections.service";
-import { AnyRole, CurrentPrincipal, Roles } from "../identity/auth/auth.decorators";
+import { AnyRole, CurrentPrincipal, ExportScope, Roles } from "../identity/auth/auth.decorators";
 import type { Principal } from "../identity/auth/principal";
 import { TestMappingBody, TestMappingResult, WhoAmI } from "../identity/identity.schemas";
 import { IdentityService } from "../identity/identity.service";
@@ -28,6 +28,7 @@ export class IdentityViewController {
 
   @Get("whoami")
   @AnyRole()
+  @ExportScope()
   @DocResponse(200, WhoAmI)
   async whoami(@CurrentPrincipal() caller: Principal): Promise<WhoAmI> {
     const facts = await this.identity.facts(caller);

@@ -13,6 +13,8 @@ export interface NewApiKey {
   expiresAt: Date | null;
   /** Absent: no restriction. */
   connections?: string[];
+  /** Absent: no restriction beyond the holder's role. */
+  scopes?: string[];
 }
 
 /** Key of the advisory lock that serialises bootstrap across replicas booting together. */

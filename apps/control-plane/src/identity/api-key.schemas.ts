@@ -20,6 +20,14 @@ export const CreateApiKeyBody = z.strictObject({
   /** Admins only: the name of the user who will hold the key. */
   user: z.string().min(1).max(200).optional(),
   connections: KeyConnections.default([]),
+  scopes: z
+    .array(z.literal("export", { error: 'the only scope is "export"' }))
+    .max(1)
+    .transform((v) => [...new Set(v)])
+    .default([])
+    .describe(
+      '["export"]: the key may only pull the audit trail (export, verify), for a SIEM collector; its holder must be an auditor or admin',
+    ),
 });
 export type CreateApiKeyBody = z.output<typeof CreateApiKeyBody>;
 
@@ -33,6 +41,8 @@ export const ApiKeyView = z.object({
   userName: z.string(),
   /** Sorted; empty: the key may open sessions on any connection its policies allow. */
   connections: z.array(z.string()),
+  /** ["export"]: export-only; empty: whatever the holder's role allows. */
+  scopes: z.array(z.string()),
   createdAt: Timestamp,
   expiresAt: NullableTimestamp,
   revokedAt: NullableTimestamp,

@@ -11,6 +11,7 @@ export function toApiKeyView(row: ApiKeyWithUser): ApiKeyView {
     userId: row.userId,
     userName: row.user.name,
     connections: row.connections,
+    scopes: row.scopes,
     createdAt: iso(row.createdAt),
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),

@@ -30,6 +30,7 @@ export class ApiKeysService {
 
   async create(caller: Principal, input: CreateApiKeyBody): Promise<CreatedApiKey> {
     const userId = await this.resolveHolder(caller, input.user);
+    if (input.scopes.includes("export")) await this.exportHolder(userId);
     const issued = issueToken("key");
     const expiresAt =
       input.expiresInDays === undefined
@@ -42,6 +43,7 @@ export class ApiKeysService {
       secretHash: issued.secretHash,
       expiresAt,
       connections: input.connections,
+      scopes: input.scopes,
     });
     await this.audit.record({
       code: "api_key.created",
@@ -80,6 +82,7 @@ export class ApiKeysService {
           secretHash: issued.secretHash,
           expiresAt: old.expiresAt,
           connections: old.connections,
+          scopes: old.scopes,
         },
         tx,
       );
@@ -121,6 +124,17 @@ export class ApiKeysService {
     return row;
   }
 
+  /** An export key is useful only in the hands of someone who may read the audit trail. */
+  private async exportHolder(userId: string): Promise<void> {
+    const holder = await this.users.findById(userId);
+    if (holder !== null && holder.role !== "auditor" && holder.role !== "admin") {
+      throw new InvalidInput(
+        `body.scopes: an export key must be held by an auditor or admin; ${holder.name} is a ${holder.role}`,
+        "scopes",
+      );
+    }
+  }
+
   private async resolveHolder(caller: Principal, userName: string | undefined): Promise<string> {
     if (userName === undefined || userName === caller.userName) return caller.userId;
     if (caller.role !== "admin") {
@@ -143,6 +157,7 @@ function keyFacts(row: ApiKeyWithUser): Record<string, unknown> {
     holder: row.user.name,
     holderId: row.userId,
     connections: row.connections,
+    scopes: row.scopes,
     expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }

@@ -47,6 +47,7 @@ export class ApiKeyAuthenticator {
       apiKeyId: row.id,
       loginSessionId: null,
       connections: row.connections,
+      scopes: row.scopes,
     };
   }
 

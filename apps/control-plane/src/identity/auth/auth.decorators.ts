@@ -6,6 +6,7 @@ import type { AuthenticatedRequest, Principal, Role } from "./principal";
 
 export const PUBLIC_KEY = "airlock:public";
 export const ROLES_KEY = "airlock:roles";
+export const SCOPES_KEY = "airlock:scopes";
 
 /** No authentication at all (health, docs). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
@@ -13,6 +14,13 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 /** Roles admitted to the route. `admin` is admitted everywhere a role is declared. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ROLES_KEY, roles);
+
+/**
+ * A route an export-scoped API key may call too (a SIEM collector's key: pull and verify the
+ * audit trail, nothing else). Keys without scopes are not affected.
+ */
+export const ExportScope = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(SCOPES_KEY, ["export"]);
 
 /** Any authenticated user, whatever the role. */
 export const AnyRole = (): MethodDecorator & ClassDecorator => Roles("admin", "auditor", "user");

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { ROOT_LOGGER } from "../../config/config.tokens";
 import { PermissionDenied } from "../../errors/domain-errors";
 import { Authenticator } from "./authenticator";
-import { PUBLIC_KEY, ROLES_KEY } from "./auth.decorators";
+import { PUBLIC_KEY, ROLES_KEY, SCOPES_KEY } from "./auth.decorators";
 import type { AuthenticatedRequest, Role } from "./principal";
 
 @Injectable()
@@ -42,6 +42,14 @@ export class AuthGuard implements CanActivate {
         "route declares neither @Public() nor @Roles(); denied",
       );
       throw new PermissionDenied("this route declares no access rule, so it is denied to everyone");
+    }
+    if (principal.scopes.length > 0) {
+      const admitted = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets);
+      if (!principal.scopes.some((scope) => admitted?.includes(scope) === true)) {
+        throw new PermissionDenied(
+          `this API key is limited to ${principal.scopes.join(", ")}: it may only pull and verify the audit trail (GET /api/v1/export/events, GET /api/v1/audit/verify) and say who it is (whoami)`,
+        );
+      }
     }
     if (principal.role === "admin" || roles.includes(principal.role)) return true;
     throw new PermissionDenied(

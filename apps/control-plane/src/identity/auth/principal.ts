@@ -16,6 +16,8 @@ export interface Principal {
   loginSessionId: string | null;
   /** Connections the key may open sessions on; empty: any (policies still decide). */
   connections: readonly string[];
+  /** What the key is limited to (["export"]: only pulling the audit trail); empty: no limit. */
+  scopes: readonly string[];
 }
 
 /** The request shape the guard and the @CurrentPrincipal decorator rely on. */

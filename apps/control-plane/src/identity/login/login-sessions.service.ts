@@ -167,6 +167,7 @@ export class LoginSessionsService {
       apiKeyId: null,
       loginSessionId: session.id,
       connections: [],
+      scopes: [],
     };
   }
 
