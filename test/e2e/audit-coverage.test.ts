@@ -265,6 +265,7 @@ describe("audit coverage of configuration changes", () => {
       holder: "admin",
       holderId: adminId,
       connections: ["orders"],
+      scopes: [],
       expiresAt: key.expiresAt,
     });
 
