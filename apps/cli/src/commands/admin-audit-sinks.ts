@@ -1,7 +1,7 @@
 // airlock admin audit-sinks: where the control plane pushes sealed audit events (a webhook
 // or a syslog server; docs/design/0010-audit.md, "Export (push)"). The API client, the
 // response shapes and the views of this one command group live here.
-import { SIGNATURE_HELP } from "./admin-webhooks";
+import { readSigningSecret, SIGNATURE_HELP, signingSecretBlock } from "./admin-webhooks";
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
@@ -229,7 +229,7 @@ Examples:
       let input = createInput(name, options);
       const fromStdin = options.secretStdin === true && input.kind === "webhook";
       if (fromStdin && input.kind === "webhook")
-        input = { ...input, secret: await readSecret(ctx) };
+        input = { ...input, secret: await readSigningSecret(ctx, "Audit sink signing secret: ") };
       const created = await sinksApi(ctx, cmd).create(input);
       emit(ctx, cmd, created, () =>
         [
@@ -239,7 +239,7 @@ Examples:
             ? "Signing secret: the one you gave on stdin (not printed).\n"
             : created.secret === undefined
               ? ""
-              : secretBlock(created.secret),
+              : signingSecretBlock(created.secret, "batch"),
         ].join("\n"),
       );
     });
@@ -335,21 +335,4 @@ function readCaFile(file: string): string {
       `--ca-file: cannot read ${file} (${typeof code === "string" ? code : "unreadable"})`,
     );
   }
-}
-
-async function readSecret(ctx: CliContext): Promise<string> {
-  const secret = await ctx.term.readSecret("Audit sink signing secret: ");
-  if (secret === "") throw new UsageError("--secret-stdin: no secret on stdin");
-  return secret;
-}
-
-function secretBlock(secret: string): string {
-  return [
-    "Signing secret (shown once: it cannot be retrieved again, store it now):",
-    `  ${secret}`,
-    "",
-    "Receivers check each batch's",
-    `  ${SIGNATURE_HELP}`,
-    "",
-  ].join("\n");
 }

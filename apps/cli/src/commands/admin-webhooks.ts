@@ -54,7 +54,10 @@ Example:
     )
     .action(async (name: string, options: CreateOptions, cmd: Command) => {
       const api = webhooksApi(ctx, cmd);
-      const secret = options.secretStdin === true ? await readSecret(ctx) : undefined;
+      const secret =
+        options.secretStdin === true
+          ? await readSigningSecret(ctx, "Webhook signing secret: ")
+          : undefined;
       const created = await api.create({
         name,
         url: options.url,
@@ -66,7 +69,7 @@ Example:
           `Created webhook ${quoted(created.webhook.name)}.\n`,
           webhookDetails(created.webhook, ctx.now()),
           secret === undefined
-            ? secretBlock(created.secret)
+            ? signingSecretBlock(created.secret, "delivery")
             : "Signing secret: the one you gave on stdin (not printed).\n",
         ].join("\n"),
       );
@@ -131,18 +134,20 @@ Example:
     });
 }
 
-async function readSecret(ctx: CliContext): Promise<string> {
-  const secret = await ctx.term.readSecret("Webhook signing secret: ");
+/** A signing secret read from stdin (or a hidden prompt): webhooks and audit sinks alike. */
+export async function readSigningSecret(ctx: CliContext, prompt: string): Promise<string> {
+  const secret = await ctx.term.readSecret(prompt);
   if (secret === "") throw new UsageError("--secret-stdin: no secret on stdin");
   return secret;
 }
 
-function secretBlock(secret: string): string {
+/** The once-only display of a signing secret and how receivers check it. */
+export function signingSecretBlock(secret: string, unit: "delivery" | "batch"): string {
   return [
     "Signing secret (shown once: it cannot be retrieved again, store it now):",
     `  ${secret}`,
     "",
-    "Receivers check each delivery's",
+    `Receivers check each ${unit}'s`,
     `  ${SIGNATURE_HELP}`,
     "",
   ].join("\n");
