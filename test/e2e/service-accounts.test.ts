@@ -8,19 +8,22 @@ import { Cli, freePort, type Proc } from "./harness";
 
 const KEY = /alk_key_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/;
 
+/** agent-1 may read on demo (service accounts are matched by service_accounts, not users). */
+const AGENTS_POLICY = {
+  name: "agents",
+  description: "agent-1 may read on demo",
+  subjects: { service_accounts: ["agent-1"] },
+  resources: { connections: ["demo"] },
+  rules: [{ id: "read", match: { sql: { statements: ["select"] } }, action: "allow" }],
+};
+
 let gw: Gateway;
 const extra: Proc[] = [];
 
 beforeAll(async () => {
   // A short identity sweep, so a revoked key's live session ends within the test's patience.
   gw = await Gateway.start({ controlPlaneEnv: { AIRLOCK_IDENTITY_SWEEP_MS: "300" } });
-  await gw.applyPolicy({
-    name: "agents",
-    description: "agent-1 may read on demo",
-    subjects: { service_accounts: ["agent-1"] },
-    resources: { connections: ["demo"] },
-    rules: [{ id: "read", match: { sql: { statements: ["select"] } }, action: "allow" }],
-  });
+  await gw.applyPolicy(AGENTS_POLICY);
 }, 120_000);
 
 afterAll(async () => {
@@ -194,13 +197,7 @@ describe("API keys scoped to connections", () => {
       expect(denied.stderr).toMatch(/denied|not allowed|no policy/i);
     } finally {
       await gw.deletePolicy("agents-as-users");
-      await gw.applyPolicy({
-        name: "agents",
-        description: "agent-1 may read on demo",
-        subjects: { service_accounts: ["agent-1"] },
-        resources: { connections: ["demo"] },
-        rules: [{ id: "read", match: { sql: { statements: ["select"] } }, action: "allow" }],
-      });
+      await gw.applyPolicy(AGENTS_POLICY);
     }
     expect(exec(cli, "select 1").status).toBe(0);
   });

@@ -1,6 +1,7 @@
 // What a connection's audit events say about it (docs/design/0010-audit.md): its settings,
 // and for the credential only its source (none, stored, connector_env): never a password,
 // and no environment variable name either. Pure.
+import { fieldDiff } from "../audit/field-diff";
 import type { ConnectionView } from "./connection.schemas";
 
 /** The settings an auditor sees in connection.created. */
@@ -32,18 +33,7 @@ export function changedData(
   after: ConnectionView,
   credentialGiven: boolean,
 ): { changed: string[]; data: Record<string, unknown> } {
-  const was = comparable(before);
-  const now = comparable(after);
-  const changed: string[] = [];
-  const from: Record<string, unknown> = {};
-  const to: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(now)) {
-    if (JSON.stringify(value) === JSON.stringify(was[field])) continue;
-    changed.push(field);
-    if (NAMED_ONLY.has(field)) continue;
-    from[field] = was[field];
-    to[field] = value;
-  }
+  const { changed, from, to } = fieldDiff(comparable(before), comparable(after), NAMED_ONLY);
   if (credentialGiven) changed.push("credential");
   const data: Record<string, unknown> = { id: after.id, changed, from, to };
   if (credentialGiven) data["credential"] = after.credential.source;

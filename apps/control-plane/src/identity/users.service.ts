@@ -2,6 +2,7 @@
 // An admin cannot demote or disable themselves, and no change may leave the
 // installation without an enabled admin. A service account has a human owner,
 // accountable for it; a human has none. Each change is audited (user.created, user.changed).
+import { fieldDiff } from "../audit/field-diff";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "pino";
 import { AuditService } from "../audit/audit.service";
@@ -83,7 +84,7 @@ export class UsersService {
       "user changed",
     );
     const view = toUserView(row);
-    const change = changedFields(toUserView(target), view);
+    const change = fieldDiff(auditedFields(toUserView(target)), auditedFields(view));
     if (change.changed.length > 0) {
       await this.audit.record({
         code: "user.changed",
@@ -184,25 +185,6 @@ function auditedFields(view: UserView): Record<string, unknown> {
     groups: view.groups,
     disabled: view.disabledAt === null ? "enabled" : "disabled",
   };
-}
-
-/** The fields that differ, with their old and new values. */
-function changedFields(
-  before: UserView,
-  after: UserView,
-): { changed: string[]; from: Record<string, unknown>; to: Record<string, unknown> } {
-  const was = auditedFields(before);
-  const now = auditedFields(after);
-  const changed: string[] = [];
-  const from: Record<string, unknown> = {};
-  const to: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(now)) {
-    if (JSON.stringify(value) === JSON.stringify(was[field])) continue;
-    changed.push(field);
-    from[field] = was[field];
-    to[field] = value;
-  }
-  return { changed, from, to };
 }
 
 function userNotFound(name: string): NotFound {
